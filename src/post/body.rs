@@ -1,0 +1,562 @@
+//! The Markdown body, parsed once: links, images, reference definitions, headings, code, HTML comments.
+//!
+//! pulldown-cmark runs on the body slice; every span is shifted to a byte offset of the file.
+//! It gives no span for a link's URL, so [`destination`] scans it from the construct's text.
+
+use std::cell::RefCell;
+
+use pulldown_cmark::{BrokenLink, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+use crate::diagnostic::Span;
+
+/// What the parser found in a body.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    /// The body's bytes in the file (after the front matter).
+    pub span: Span,
+    pub links: Vec<Link>,
+    pub ref_defs: Vec<RefDef>,
+    pub headings: Vec<Heading>,
+    /// Fenced and indented code blocks and code spans: never links, never directives.
+    pub code: Vec<Span>,
+    pub html_comments: Vec<HtmlComment>,
+    /// `[text][label]`, `[label][]` and `[label]` whose label has no definition.
+    pub unresolved_refs: Vec<UnresolvedRef>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[text](url)`
+    Inline,
+    /// `[text][label]`
+    Reference,
+    /// `[label][]`
+    Collapsed,
+    /// `[label]`
+    Shortcut,
+    /// `<https://…>`
+    Autolink,
+    /// `<name@example.com>`
+    Email,
+    /// `<img src="…">` in raw HTML
+    Html,
+}
+
+/// A link or an image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub image: bool,
+    /// The whole construct, `[text](url)` or `<img …>`.
+    pub span: Span,
+    /// The destination after the parser's unescaping.
+    pub url: String,
+    /// The destination as written (in the reference definition for reference links).
+    pub url_span: Span,
+    /// The link text or the image's alt text, as plain text.
+    pub text: String,
+    pub title: String,
+    /// The label of a reference link (`d` in `[text][d]`); empty for other kinds.
+    pub reference: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefDef {
+    pub label: String,
+    pub span: Span,
+    pub url: String,
+    pub url_span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub span: Span,
+}
+
+/// `<!-- … -->` outside code; `text` is what stands between the markers, trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HtmlComment {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnresolvedRef {
+    pub kind: LinkKind,
+    pub span: Span,
+    pub label: String,
+}
+
+/// Parses the body `text[start..]`.
+pub fn parse(text: &str, start: usize) -> Body {
+    let src = &text[start..];
+    let unresolved = RefCell::new(Vec::new());
+    let callback = |broken: BrokenLink<'_>| {
+        let kind = link_kind(broken.link_type).unwrap_or(LinkKind::Shortcut);
+        let span = Span::from(broken.span.clone()).shift(start);
+        unresolved.borrow_mut().push(UnresolvedRef {
+            kind,
+            span,
+            label: broken.reference.to_string(),
+        });
+        None::<(CowStr<'_>, CowStr<'_>)>
+    };
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS;
+    let mut events =
+        Parser::new_with_broken_link_callback(src, options, Some(callback)).into_offset_iter();
+    let mut body = Body {
+        span: Span::new(start, text.len()),
+        ..Body::default()
+    };
+    // Open links and headings collect the text inside them.
+    let mut open_links: Vec<(Link, usize)> = Vec::new();
+    let mut open_heading: Option<Heading> = None;
+
+    for (event, range) in events.by_ref() {
+        let span = Span::from(range).shift(start);
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            })
+            | Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let image = src[span.start - start..].starts_with('!');
+                let kind = link_kind(link_type).unwrap_or(LinkKind::Inline);
+                let reference = if matches!(
+                    kind,
+                    LinkKind::Reference | LinkKind::Collapsed | LinkKind::Shortcut
+                ) {
+                    id.to_string()
+                } else {
+                    String::new()
+                };
+                let link = Link {
+                    kind,
+                    image,
+                    span,
+                    url: dest_url.to_string(),
+                    url_span: span,
+                    text: String::new(),
+                    title: title.to_string(),
+                    reference,
+                };
+                // Text after `[` (or `![`): children move it on; `](` follows the last one.
+                open_links.push((link, span.start + if image { 2 } else { 1 }));
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some((mut link, text_end)) = open_links.pop() {
+                    link.url_span = match link.kind {
+                        LinkKind::Inline => {
+                            inline_destination(text, text_end, link.span).unwrap_or(link.span)
+                        }
+                        LinkKind::Autolink | LinkKind::Email => {
+                            Span::new(link.span.start + 1, link.span.end - 1)
+                        }
+                        _ => link.span,
+                    };
+                    if let Some((parent, _)) = open_links.last_mut() {
+                        parent.text.push_str(&link.text);
+                    }
+                    body.links.push(link);
+                }
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                open_heading = Some(Heading {
+                    level: level as u8,
+                    text: String::new(),
+                    span,
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => body.headings.extend(open_heading.take()),
+            Event::Start(Tag::CodeBlock(_)) => body.code.push(span),
+            Event::Code(code) => {
+                body.code.push(span);
+                push_text(&mut open_links, &mut open_heading, &code, span);
+            }
+            Event::Text(t) => push_text(&mut open_links, &mut open_heading, &t, span),
+            Event::Start(Tag::HtmlBlock) => scan_html(text, span, &mut body),
+            Event::InlineHtml(_) => scan_html(text, span, &mut body),
+            _ => {
+                if let Some((_, text_end)) = open_links.last_mut() {
+                    *text_end = (*text_end).max(span.end);
+                }
+            }
+        }
+    }
+    for (label, def) in events.reference_definitions().iter() {
+        let span = Span::from(def.span.clone()).shift(start);
+        let url_span = definition_destination(text, span).unwrap_or(span);
+        body.ref_defs.push(RefDef {
+            label: label.to_owned(),
+            span,
+            url: def.dest.to_string(),
+            url_span,
+        });
+    }
+    drop(events);
+    body.ref_defs.sort_by_key(|d| d.span.start);
+    for link in body.links.iter_mut().filter(|l| !l.reference.is_empty()) {
+        let label = normalize_label(&link.reference);
+        if let Some(def) = body
+            .ref_defs
+            .iter()
+            .find(|d| normalize_label(&d.label) == label)
+        {
+            link.url_span = def.url_span;
+        }
+    }
+    // Links close inside-out; reporters and rules want source order.
+    body.links.sort_by_key(|l| l.span.start);
+    body.unresolved_refs = unresolved.into_inner();
+    body
+}
+
+/// Reference labels match case-insensitively with runs of white space collapsed (CommonMark).
+pub fn normalize_label(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn link_kind(link_type: LinkType) -> Option<LinkKind> {
+    Some(match link_type {
+        LinkType::Inline => LinkKind::Inline,
+        LinkType::Reference | LinkType::ReferenceUnknown => LinkKind::Reference,
+        LinkType::Collapsed | LinkType::CollapsedUnknown => LinkKind::Collapsed,
+        LinkType::Shortcut | LinkType::ShortcutUnknown => LinkKind::Shortcut,
+        LinkType::Autolink => LinkKind::Autolink,
+        LinkType::Email => LinkKind::Email,
+        LinkType::WikiLink { .. } => return None,
+    })
+}
+
+fn push_text(
+    open_links: &mut [(Link, usize)],
+    heading: &mut Option<Heading>,
+    text: &str,
+    span: Span,
+) {
+    if let Some((link, text_end)) = open_links.last_mut() {
+        link.text.push_str(text);
+        *text_end = (*text_end).max(span.end);
+    }
+    if let Some(heading) = heading {
+        heading.text.push_str(text);
+    }
+}
+
+/// The destination of `[text](dest "title")`, searching for `](` from `text_end`.
+fn inline_destination(text: &str, text_end: usize, construct: Span) -> Option<Span> {
+    let inner = text.get(text_end..construct.end)?;
+    let open = inner.find("](")? + text_end + 2;
+    destination(text, open, construct.end)
+}
+
+/// The destination of `[label]: dest "title"`.
+fn definition_destination(text: &str, def: Span) -> Option<Span> {
+    let bytes = text.as_bytes();
+    let mut i = def.start;
+    while i + 1 < def.end {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b']' if bytes[i + 1] == b':' => return destination(text, i + 2, def.end),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Scans a link destination starting at `from` (after `(` or `]:`): skips leading white space
+/// (one line ending at most), then reads `<…>` or a run with balanced parentheses and escapes.
+/// The span excludes angle brackets; an empty destination gives an empty span.
+fn destination(text: &str, from: usize, limit: usize) -> Option<Span> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < limit && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    if i < limit && bytes[i] == b'<' {
+        let start = i + 1;
+        let mut j = start;
+        while j < limit {
+            match bytes[j] {
+                b'\\' => j += 1,
+                b'>' => return Some(Span::new(start, j)),
+                b'\n' => return None,
+                _ => {}
+            }
+            j += 1;
+        }
+        return None;
+    }
+    let start = i;
+    let mut depth = 0usize;
+    while i < limit {
+        match bytes[i] {
+            b'\\' if i + 1 < limit => i += 1,
+            b'(' => depth += 1,
+            b')' if depth == 0 => break,
+            b')' => depth -= 1,
+            b if b.is_ascii_whitespace() || b.is_ascii_control() => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(Span::new(start, i.min(limit)))
+}
+
+/// Records HTML comments and `<img src>` images found in raw HTML at `span`.
+fn scan_html(text: &str, span: Span, body: &mut Body) {
+    let html = &text[span.range()];
+    let mut pos = 0;
+    while let Some(found) = html[pos..].find('<') {
+        let at = pos + found;
+        let rest = &html[at..];
+        if let Some(inner) = rest.strip_prefix("<!--") {
+            let Some(close) = inner.find("-->") else {
+                break;
+            };
+            let end = at + 4 + close + 3;
+            body.html_comments.push(HtmlComment {
+                span: Span::new(span.start + at, span.start + end),
+                text: inner[..close].trim().to_owned(),
+            });
+            pos = end;
+            continue;
+        }
+        let tag_end = rest.find('>').map_or(html.len(), |e| at + e + 1);
+        if rest.len() > 4
+            && rest[1..4].eq_ignore_ascii_case("img")
+            && rest.as_bytes()[4].is_ascii_whitespace()
+        {
+            let tag = &html[at..tag_end];
+            if let Some((value, range)) = attribute(tag, "src") {
+                let url_span = Span::new(span.start + at + range.0, span.start + at + range.1);
+                let text = attribute(tag, "alt").map(|(v, _)| v).unwrap_or_default();
+                body.links.push(Link {
+                    kind: LinkKind::Html,
+                    image: true,
+                    span: Span::new(span.start + at, span.start + tag_end),
+                    url: value,
+                    url_span,
+                    text,
+                    title: String::new(),
+                    reference: String::new(),
+                });
+            }
+        }
+        pos = tag_end.max(at + 1);
+    }
+}
+
+/// The value of attribute `name` in one HTML tag, with its byte range inside the tag.
+fn attribute(tag: &str, name: &str) -> Option<(String, (usize, usize))> {
+    let bytes = tag.as_bytes();
+    let mut i = 0;
+    // Skip `<tagname`.
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < bytes.len()
+            && !matches!(bytes[i], b'=' | b'>' | b'/')
+            && !bytes[i].is_ascii_whitespace()
+        {
+            i += 1;
+        }
+        let attr = &tag[name_start..i];
+        if attr.is_empty() {
+            return None;
+        }
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let (start, end) = match bytes.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let start = i + 1;
+                let end = tag[start..]
+                    .find(q as char)
+                    .map_or(tag.len(), |e| start + e);
+                i = (end + 1).min(tag.len());
+                (start, end)
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' {
+                    i += 1;
+                }
+                (start, i)
+            }
+        };
+        if attr.eq_ignore_ascii_case(name) {
+            return Some((tag[start..end].to_owned(), (start, end)));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_texts(text: &str) -> Vec<(LinkKind, bool, &str)> {
+        parse(text, 0)
+            .links
+            .iter()
+            .map(|l| (l.kind, l.image, &text[l.url_span.range()]))
+            .collect()
+    }
+
+    #[test]
+    fn inline_links_and_images_have_url_spans() {
+        let text = "中文 [链接](https://a.com/x \"title\") and ![图](<https://b.com/a b.png>)\n";
+        assert_eq!(
+            url_texts(text),
+            [
+                (LinkKind::Inline, false, "https://a.com/x"),
+                (LinkKind::Inline, true, "https://b.com/a b.png")
+            ]
+        );
+    }
+
+    #[test]
+    fn balanced_parentheses_escapes_and_a_closing_paren_on_the_next_line() {
+        let text =
+            "[w](https://en.wikipedia.org/wiki/Rust_(language)) [e](a\\)b) [n](https://x.com\n)\n";
+        let urls: Vec<_> = url_texts(text).into_iter().map(|(_, _, u)| u).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://en.wikipedia.org/wiki/Rust_(language)",
+                "a\\)b",
+                "https://x.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_brackets_and_code_in_link_text() {
+        let text = "[a [b] `c](d)`](https://x.com/y)\n";
+        assert_eq!(
+            url_texts(text),
+            [(LinkKind::Inline, false, "https://x.com/y")]
+        );
+        assert_eq!(parse(text, 0).links[0].text, "a [b] c](d)");
+    }
+
+    #[test]
+    fn empty_destination_has_an_empty_span() {
+        let body = parse("[t]()\n", 0);
+        assert_eq!(body.links[0].url_span, Span::new(4, 4));
+    }
+
+    #[test]
+    fn reference_links_point_at_their_definition() {
+        let text = "See [docs][d] and [D][].\n\n[d]: https://docs.rs/x \"t\"\n";
+        let body = parse(text, 0);
+        assert_eq!(body.links.len(), 2);
+        assert!(
+            body.links
+                .iter()
+                .all(|l| &text[l.url_span.range()] == "https://docs.rs/x")
+        );
+        assert_eq!(body.ref_defs[0].label, "d");
+        assert_eq!(
+            &text[body.ref_defs[0].url_span.range()],
+            "https://docs.rs/x"
+        );
+    }
+
+    #[test]
+    fn autolinks_html_images_and_offsets() {
+        let text =
+            "---\nx: 1\n---\n<https://a.com/>\n\n<img alt=\"图\" src='https://c.com/i.png'>\n";
+        let start = text.find("<https").unwrap();
+        let urls: Vec<_> = parse(text, start)
+            .links
+            .iter()
+            .map(|l| (l.kind, &text[l.url_span.range()], l.text.clone()))
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                (
+                    LinkKind::Autolink,
+                    "https://a.com/",
+                    "https://a.com/".into()
+                ),
+                (LinkKind::Html, "https://c.com/i.png", "图".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn code_is_never_links() {
+        let text = "```md\n[x](https://a.com) <!-- postlint-disable -->\n```\n\n`[y](https://b.com)`\n\n    [z](https://c.com)\n";
+        let body = parse(text, 0);
+        assert!(body.links.is_empty());
+        assert!(body.html_comments.is_empty());
+        assert_eq!(body.code.len(), 3);
+    }
+
+    #[test]
+    fn unresolved_references_are_recorded() {
+        let text = "[t][nope] and [x][] and (text)[https://a.com]\n";
+        let body = parse(text, 0);
+        let labels: Vec<_> = body
+            .unresolved_refs
+            .iter()
+            .map(|r| (r.kind, r.label.as_str()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                (LinkKind::Reference, "nope"),
+                (LinkKind::Collapsed, "x"),
+                (LinkKind::Shortcut, "https://a.com")
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_and_headings() {
+        let text = "# 标题 `one`\n\n<!-- postlint-disable-next-line a -->\ntext <!-- inline -->\n";
+        let body = parse(text, 0);
+        assert_eq!(
+            body.headings,
+            [Heading {
+                level: 1,
+                text: "标题 one".into(),
+                span: Span::new(0, 15)
+            }]
+        );
+        let comments: Vec<_> = body.html_comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(comments, ["postlint-disable-next-line a", "inline"]);
+    }
+}

@@ -1,0 +1,121 @@
+//! Byte offsets to 1-based lines and character columns.
+
+/// Start offset of every line of one file; `\r\n`, `\n` and a lone `\r` end a line.
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+/// A 1-based line and column; the column counts Unicode scalar values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte offset where 0-based `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts[line.min(self.starts.len() - 1)]
+    }
+
+    /// Line and column of `offset` in `text`; an offset inside a character counts as that character.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = offset.min(text.len());
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let column = text
+            .get(start..)
+            .map(|rest| {
+                rest.char_indices()
+                    .take_while(|(i, _)| start + i < offset)
+                    .count()
+            })
+            .unwrap_or(0);
+        LineCol {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+
+    /// Line and column of `offset` with the column in UTF-16 code units (LSP positions).
+    pub fn line_col_utf16(&self, text: &str, offset: usize) -> LineCol {
+        let offset = offset.min(text.len());
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let column = text
+            .get(start..)
+            .map(|rest| {
+                rest.char_indices()
+                    .take_while(|(i, _)| start + i < offset)
+                    .map(|(_, c)| c.len_utf16())
+                    .sum::<usize>()
+            })
+            .unwrap_or(0);
+        LineCol {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_after_chinese_text() {
+        let text = "标题\n你好 world\r\nx";
+        let index = LineIndex::new(text);
+        let w = text.find("world").unwrap();
+        assert_eq!(index.line_col(text, w), LineCol { line: 2, column: 4 });
+        assert_eq!(
+            index.line_col(text, text.len() - 1),
+            LineCol { line: 3, column: 1 }
+        );
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn utf16_columns_count_surrogate_pairs() {
+        let text = "😀x";
+        let index = LineIndex::new(text);
+        assert_eq!(
+            index.line_col_utf16(text, 4),
+            LineCol { line: 1, column: 3 }
+        );
+        assert_eq!(index.line_col(text, 4), LineCol { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn lone_carriage_return_ends_a_line() {
+        let index = LineIndex::new("a\rb\r\nc\n");
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(index.line_of(2), 1);
+        assert_eq!(index.line_of(5), 2);
+    }
+}

@@ -1,0 +1,262 @@
+//! One post, parsed once: source text, line index, front matter and body with byte spans.
+
+pub mod body;
+pub mod front_matter;
+pub mod line_index;
+pub mod split;
+mod toml;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use body::Body;
+pub use front_matter::{Entry, FrontMatter, Node, StrStyle, SyntaxProblem, Value};
+pub use line_index::{LineCol, LineIndex};
+pub use split::Format;
+
+use crate::diagnostic::Span;
+use split::Split;
+
+/// Why a file could not be read as text; reported by the `file-encoding` rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodingProblem {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A post as parsed from one file.
+#[derive(Clone, Debug)]
+pub struct Post {
+    /// The path reported to the user (as given, or relative to the current directory).
+    pub path: PathBuf,
+    pub source: Arc<str>,
+    pub lines: LineIndex,
+    pub front_matter: Option<FrontMatter>,
+    pub body: Body,
+    /// Front-matter syntax problems (at most one: parsing stops at the first).
+    pub syntax: Vec<SyntaxProblem>,
+    /// Set when the file is not UTF-8 text; nothing else is parsed then.
+    pub encoding: Option<EncodingProblem>,
+}
+
+/// Bytes scanned for NUL to call a file binary (git's heuristic uses the same window).
+const BINARY_PROBE: usize = 8000;
+
+impl Post {
+    /// Parses a file's bytes; invalid UTF-8 and binary content become an [`EncodingProblem`].
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Post {
+        let path = path.into();
+        if let Some(nul) = bytes.iter().take(BINARY_PROBE).position(|&b| b == 0) {
+            let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                "file is UTF-16, not UTF-8".to_owned()
+            } else {
+                format!("file is binary: NUL byte at offset {nul}")
+            };
+            return Post::unreadable(path, &bytes, nul, message);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Post::parse(path, text),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let message = format!(
+                    "file is not valid UTF-8: invalid byte 0x{:02x} at offset {at}",
+                    bytes[at]
+                );
+                Post::unreadable(path, &bytes, at, message)
+            }
+        }
+    }
+
+    /// A post whose text stops being readable at byte `at`: only the readable part is kept,
+    /// so the report can still show where it breaks.
+    fn unreadable(path: PathBuf, bytes: &[u8], at: usize, message: String) -> Post {
+        let valid = String::from_utf8_lossy(&bytes[..at]);
+        let source: Arc<str> = Arc::from(format!("{valid}\u{fffd}"));
+        let span = Span::new(at, source.len());
+        Post {
+            path,
+            lines: LineIndex::new(&source),
+            body: Body {
+                span: Span::new(source.len(), source.len()),
+                ..Body::default()
+            },
+            source,
+            front_matter: None,
+            syntax: Vec::new(),
+            encoding: Some(EncodingProblem { span, message }),
+        }
+    }
+
+    /// Parses UTF-8 text.
+    pub fn parse(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Post {
+        let source: Arc<str> = text.into();
+        let lines = LineIndex::new(&source);
+        let mut syntax = Vec::new();
+        let (front_matter, body_start) = match split::split(&source) {
+            Split::None { body_start } => (None, body_start),
+            Split::Unclosed { format, open_fence } => {
+                let fence = &source[open_fence.range()];
+                syntax.push(
+                    SyntaxProblem::new(open_fence, "front matter is never closed")
+                        .with_help(format!("add a line `{fence}` after the last field; until then the whole file is front matter")),
+                );
+                let content = Span::new(open_fence.end, source.len());
+                (
+                    Some(FrontMatter {
+                        format,
+                        open_fence,
+                        content,
+                        root: None,
+                    }),
+                    source.len(),
+                )
+            }
+            Split::Closed {
+                format,
+                open_fence,
+                content,
+                body_start,
+                ..
+            } => {
+                let text = &source[content.range()];
+                let parsed = match format {
+                    Format::Yaml => yaml::parse(text, content.start),
+                    Format::Toml => toml::parse(text, content.start),
+                };
+                let root = match parsed {
+                    Ok(Node {
+                        value: Value::Map(entries),
+                        ..
+                    }) => Some(entries),
+                    Ok(Node {
+                        value: Value::Null, ..
+                    }) => Some(Vec::new()),
+                    Ok(node) => {
+                        let kind = node.value.type_name();
+                        syntax.push(
+                            SyntaxProblem::new(
+                                node.span,
+                                format!("front matter is a {kind}, not a mapping of fields"),
+                            )
+                            .with_help("write one `key: value` line per field"),
+                        );
+                        None
+                    }
+                    Err(problem) => {
+                        syntax.push(problem);
+                        None
+                    }
+                };
+                (
+                    Some(FrontMatter {
+                        format,
+                        open_fence,
+                        content,
+                        root,
+                    }),
+                    body_start,
+                )
+            }
+        };
+        let body = body::parse(&source, body_start);
+        Post {
+            path: path.into(),
+            source,
+            lines,
+            front_matter,
+            body,
+            syntax,
+            encoding: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The top-level front-matter entry for `key`.
+    pub fn field(&self, key: &str) -> Option<&Entry> {
+        self.front_matter.as_ref()?.get(key)
+    }
+
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        self.lines.line_col(&self.source, offset)
+    }
+
+    /// Whether `span` lies inside a code block or code span of the body.
+    pub fn in_code(&self, span: Span) -> bool {
+        self.body.code.iter().any(|code| code.contains(span))
+    }
+
+    /// The file name without its extension (`newsletter-99` for `newsletter-99.md`).
+    pub fn file_stem(&self) -> &str {
+        self.path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_bom_and_lf_give_matching_positions() {
+        let lf = "---\ntitle: 中文\ntags:\n  - a\n---\n\n[x](https://a.com)\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let bom = format!("\u{feff}{lf}");
+        for text in [lf.to_owned(), crlf, bom] {
+            let post = Post::parse("p.md", text.as_str());
+            let title = post.field("title").unwrap();
+            assert_eq!(&text[title.value.span.range()], "中文");
+            assert_eq!(
+                post.line_col(title.value.span.start),
+                LineCol { line: 2, column: 8 }
+            );
+            let link = &post.body.links[0];
+            assert_eq!(&text[link.url_span.range()], "https://a.com");
+            assert_eq!(post.line_col(link.url_span.start).line, 7);
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_and_binary_are_encoding_problems() {
+        let post = Post::from_bytes("a.md", b"---\ntitle: a\n---\nok \xff bad".to_vec());
+        let problem = post.encoding.unwrap();
+        assert_eq!(problem.span.start, 20);
+        assert!(
+            problem.message.contains("0xff at offset 20"),
+            "{}",
+            problem.message
+        );
+
+        let post = Post::from_bytes("b.md", b"\x89PNG\r\n\x1a\n\0\0\0".to_vec());
+        assert!(post.encoding.unwrap().message.starts_with("file is binary"));
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_a_problem_on_the_fence() {
+        let post = Post::parse("a.md", "---\ntitle: a\n\nbody [x](y)\n");
+        assert_eq!(post.syntax[0].span, Span::new(0, 3));
+        assert!(post.body.links.is_empty());
+    }
+
+    #[test]
+    fn scalar_front_matter_is_not_a_mapping() {
+        let post = Post::parse("a.md", "---\n\njust text\n\n---\nbody\n");
+        assert_eq!(
+            post.syntax[0].message,
+            "front matter is a string, not a mapping of fields"
+        );
+    }
+
+    #[test]
+    fn empty_front_matter_is_an_empty_mapping() {
+        let post = Post::parse("a.md", "---\n---\nbody\n");
+        assert_eq!(post.front_matter.unwrap().root, Some(Vec::new()));
+        assert!(post.syntax.is_empty());
+    }
+}
