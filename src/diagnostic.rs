@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::rules::RuleMeta;
+
 /// A byte range into a whole file (front matter and body alike).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Span {
@@ -158,16 +160,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A finding with the rule's default severity; the engine sets the configured one.
-    pub fn new(
-        rule: &'static str,
-        path: impl Into<PathBuf>,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
+    /// A finding at the rule's default severity; the engine applies the configured one.
+    pub fn new(rule: &RuleMeta, path: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
-            rule,
-            severity: Severity::Warning,
+            rule: rule.name,
+            severity: rule.severity,
             message: message.into(),
             help: None,
             path: path.into(),
@@ -177,6 +174,12 @@ impl Diagnostic {
             related: Vec::new(),
             fix: None,
         }
+    }
+
+    /// A severity the rule chose for this finding (a schema's policy); configuration still wins.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -1,0 +1,66 @@
+//! The command line as the user typed it (clap derive); `run` gives it meaning.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "postlint", version, about = "Lint Markdown blog posts with front matter: slugs, dates, numbered series, links and images")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint posts (the configured or detected collections, or the given files and folders).
+    Check(CheckArgs),
+    /// List every rule.
+    Rules,
+    /// Show the documentation of one rule.
+    Rule {
+        /// The rule's name, e.g. `slug-duplicate`.
+        name: String,
+    },
+    /// Write a commented postlint.toml for the detected site layout.
+    Init {
+        /// The site's folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Overwrite an existing postlint.toml.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders to lint; their whole collections are read for cross-post rules.
+    pub paths: Vec<PathBuf>,
+    /// Output format [default: pretty on a terminal, concise otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Use this config file instead of the nearest postlint.toml.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Read the post from standard input and lint it as if it were at PATH.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Skip rules that need the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Run only these rules (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,…")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE,…")]
+    pub ignore: Vec<String>,
+    /// Print findings only, without the summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    pub no_color: bool,
+}

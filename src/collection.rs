@@ -1,0 +1,60 @@
+//! The posts of one collection, loaded whole, with the preset and schema they follow.
+
+use crate::post::Post;
+use crate::schema::{Preset, Schema};
+use crate::settings::CollectionSettings;
+
+pub struct Collection {
+    pub name: String,
+    pub preset: Preset,
+    pub schema: Schema,
+    pub posts: Vec<Post>,
+    /// Parallel to `posts`: whether findings on that post were asked for.
+    pub requested: Vec<bool>,
+}
+
+impl Collection {
+    pub fn new(settings: &CollectionSettings, posts: Vec<Post>, requested: Vec<bool>) -> Collection {
+        let preset = settings.preset.unwrap_or_else(|| detect_preset(&posts));
+        Collection { name: settings.name.clone(), preset, schema: settings.schema(preset), posts, requested }
+    }
+
+    /// The posts findings were asked for.
+    pub fn requested_posts(&self) -> impl Iterator<Item = &Post> {
+        self.posts.iter().zip(&self.requested).filter(|(_, r)| **r).map(|(p, _)| p)
+    }
+
+    /// The URL slug of a post: its slug field when set, else its file name (as Astro and Hugo do;
+    /// Jekyll drops the `YYYY-MM-DD-` prefix).
+    pub fn slug_of<'a>(&self, post: &'a Post) -> Option<PostSlug<'a>> {
+        if let Some(entry) = self.preset.slug_field().and_then(|f| post.field(f))
+            && let Some(slug) = entry.value.value.as_str()
+            && !slug.trim().is_empty()
+        {
+            return Some(PostSlug { slug: slug.trim().trim_matches('/').to_owned(), entry: Some(entry) });
+        }
+        let stem = post.file_stem();
+        let stem = if self.preset == Preset::Jekyll { strip_date_prefix(stem) } else { stem };
+        (!stem.is_empty()).then(|| PostSlug { slug: stem.to_owned(), entry: None })
+    }
+}
+
+/// A post's slug and the front-matter entry it came from (none when derived from the file name).
+pub struct PostSlug<'a> {
+    pub slug: String,
+    pub entry: Option<&'a crate::post::Entry>,
+}
+
+/// `postSlug` in more posts than `slug` means AstroPaper v3; otherwise v4/v5.
+fn detect_preset(posts: &[Post]) -> Preset {
+    let count = |key| posts.iter().filter(|p| p.field(key).is_some()).count();
+    if count("postSlug") > count("slug") { Preset::AstroPaperV3 } else { Preset::AstroPaper }
+}
+
+fn strip_date_prefix(stem: &str) -> &str {
+    let bytes = stem.as_bytes();
+    let is_date = bytes.len() > 11
+        && bytes[..10].iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && bytes[10] == b'-';
+    if is_date { &stem[11..] } else { stem }
+}

@@ -1,0 +1,150 @@
+//! `postlint.toml`: its schema, where it is found, and errors located in it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Span;
+
+pub const FILE_NAME: &str = "postlint.toml";
+
+/// The file as written; every table rejects unknown keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Globs (relative to the config's folder) never linted, even when passed explicitly.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub site: SiteConfig,
+    #[serde(default)]
+    pub collections: BTreeMap<String, CollectionConfig>,
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Spanned<RuleConfig>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SiteConfig {
+    /// IANA time zone of the site (`Asia/Shanghai`).
+    pub timezone: Option<String>,
+    /// Folders served at the site root (`public`, `static`).
+    #[serde(default)]
+    pub public: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CollectionConfig {
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub preset: Option<Spanned<String>>,
+    /// `allow`, `info`, `warning` or `error`: what an undeclared key is.
+    pub unknown_fields: Option<Spanned<String>>,
+    pub require_front_matter: Option<bool>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FieldConfig {
+    #[serde(rename = "type")]
+    pub ty: Option<Spanned<String>>,
+    pub required: Option<bool>,
+    #[serde(rename = "enum", default)]
+    pub allowed: Vec<String>,
+}
+
+/// `rule = "warning"` or `[rules.rule]` with `severity` and the rule's options.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RuleConfig {
+    Level(String),
+    Table(toml::Table),
+}
+
+/// A problem with the configuration: exit code 2, shown with its place in the file.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub source: String,
+    pub span: Option<Span>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl ConfigError {
+    pub fn new(path: &Path, source: &str, span: Option<Span>, message: impl Into<String>) -> Self {
+        ConfigError { path: path.to_owned(), source: source.to_owned(), span, message: message.into(), help: None }
+    }
+
+    pub fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+}
+
+/// Reads and parses a config file.
+pub fn load(path: &Path) -> Result<(Config, String), ConfigError> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(path, "", None, format!("cannot read {}: {e}", path.display())))?;
+    match toml::from_str::<Config>(&source) {
+        Ok(config) => Ok((config, source)),
+        Err(e) => {
+            let message = e.message().trim_end().trim_end_matches('.').to_owned();
+            let help = unknown_field_help(&message);
+            Err(ConfigError::new(path, &source, e.span().map(Span::from), message).with_help(help))
+        }
+    }
+}
+
+/// `unknown field `x`, expected one of `a`, `b`` → did-you-mean help.
+fn unknown_field_help(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match did_you_mean(unknown, candidates.iter().copied()) {
+        Some(best) => Some(format!("did you mean `{best}`?")),
+        None => Some(format!("known keys: {}", candidates.join(", "))),
+    }
+}
+
+/// The closest candidate by Jaro-Winkler similarity, when it is close enough to be a typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The nearest `postlint.toml` from `start` upward, stopping at the repository root.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    for dir in start.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        assert_eq!(unknown_field_help("unknown field `colections`, expected one of `exclude`, `site`, `collections`, `rules`"), Some("did you mean `collections`?".into()));
+        assert_eq!(did_you_mean("pubDatetim", ["title", "pubDatetime"]), Some("pubDatetime"));
+        assert_eq!(did_you_mean("zzz", ["title"]), None);
+    }
+}

@@ -1,0 +1,105 @@
+//! Finding Markdown files: walking a folder (honouring .gitignore) and matching globs.
+
+use std::path::{Component, Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+use ignore::types::TypesBuilder;
+
+/// Markdown file extensions postlint reads.
+pub const EXTENSIONS: [&str; 2] = ["md", "markdown"];
+
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Builds one matcher from globs; `Err` carries the bad glob and the reason.
+pub fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Every Markdown file below `dir` (or `dir` itself when it is a file), skipping ignored and
+/// hidden files as git would; paths are `dir` joined with the relative path, sorted.
+pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
+    if dir.is_file() {
+        return vec![dir.to_owned()];
+    }
+    let mut types = TypesBuilder::new();
+    for ext in EXTENSIONS {
+        types.add("markdown", &format!("*.{ext}")).expect("static glob is valid");
+    }
+    let types = types.select("markdown").build().expect("static types are valid");
+    let mut files: Vec<PathBuf> = WalkBuilder::new(dir)
+        .require_git(false)
+        .types(types)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .collect();
+    files.sort();
+    files
+}
+
+/// The folder a glob can start walking from: its components before the first wildcard.
+pub fn literal_prefix(pattern: &str) -> PathBuf {
+    pattern.split('/').take_while(|part| !part.contains(['*', '?', '[', '{'])).collect::<PathBuf>()
+}
+
+/// `path` without `.` components and with `a/..` folded, purely lexically.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() && !out.ends_with("..") => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
+/// `target` relative to `base` (both absolute), with `..` where needed.
+pub fn relative(target: &Path, base: &Path) -> PathBuf {
+    let target: Vec<_> = target.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for part in &target[common..] {
+        out.push(part);
+    }
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
+/// A path as a glob sees it: `/`-separated, relative.
+pub fn slash_path(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_prefix_stops_at_the_first_wildcard() {
+        assert_eq!(literal_prefix("src/data/blog/**/*.md"), PathBuf::from("src/data/blog"));
+        assert_eq!(literal_prefix("**/*.md"), PathBuf::new());
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative(Path::new("/a/b/c"), Path::new("/a")), PathBuf::from("b/c"));
+        assert_eq!(relative(Path::new("/a"), Path::new("/a/b")), PathBuf::from(".."));
+        assert_eq!(normalize(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
+    }
+}

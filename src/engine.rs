@@ -1,0 +1,218 @@
+//! The three phases: per post, per collection, network; then suppressions, severities and order.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::collection::Collection;
+use crate::diagnostic::Diagnostic;
+use crate::discover;
+use crate::net::Checker;
+use crate::post::{LineIndex, Post};
+use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
+use crate::settings::{CollectionSettings, Settings};
+use crate::suppress::Suppressions;
+
+/// What to lint.
+pub struct Request<'a> {
+    pub settings: &'a Settings,
+    /// `None`: every post of every collection. `Some`: only these files (absolute paths) or the
+    /// files below these folders; their collections are still loaded whole.
+    pub paths: Option<Vec<PathBuf>>,
+    /// An unsaved buffer and the absolute path it stands for.
+    pub stdin: Option<(PathBuf, String)>,
+    /// `None` skips the network phase.
+    pub checker: Option<&'a dyn Checker>,
+}
+
+/// A file's text as reporters need it.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file a diagnostic or related place points into.
+    pub sources: HashMap<PathBuf, Source>,
+    /// Posts whose findings were reported.
+    pub files_checked: usize,
+    /// Files that could not be read (exit code 2).
+    pub errors: Vec<String>,
+}
+
+/// Lints with every registered rule.
+pub fn lint(request: &Request<'_>) -> Outcome {
+    lint_with(crate::rules::all(), request)
+}
+
+/// Lints with the given rules (tests inject their own).
+pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
+    let settings = request.settings;
+    let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| settings.level(r.meta().name).is_some()).collect();
+    let mut outcome = Outcome::default();
+    let collections = load(request, &mut outcome.errors);
+    let rules = &rules;
+
+    let mut diagnostics: Vec<Diagnostic> = collections
+        .par_iter()
+        .flat_map(|collection| {
+            let requested: Vec<&Post> = collection.requested_posts().collect();
+            requested.into_par_iter().flat_map_iter(move |post| {
+                let ctx = PostContext { post, collection, settings };
+                let mut out = Vec::new();
+                for rule in rules {
+                    rule.check_post(&ctx, &mut out);
+                }
+                out
+            })
+        })
+        .collect();
+
+    for collection in &collections {
+        let requested: HashSet<&Path> = collection.requested_posts().map(Post::path).collect();
+        let ctx = CollectionContext { collection, settings };
+        let mut out = Vec::new();
+        for rule in rules {
+            rule.check_collection(&ctx, &mut out);
+        }
+        // A collection finding counts when any post it involves was asked for.
+        diagnostics.extend(out.into_iter().filter(|d| requested.contains(d.path.as_path()) || d.related.iter().any(|r| requested.contains(r.path.as_path()))));
+    }
+
+    if let Some(checker) = request.checker {
+        diagnostics.extend(network_phase(rules, &collections, settings, checker));
+    }
+
+    let posts: HashMap<&Path, &Post> = collections.iter().flat_map(|c| c.posts.iter().map(|p| (p.path(), p))).collect();
+    let with_findings: BTreeSet<PathBuf> = diagnostics.iter().map(|d| d.path.clone()).collect();
+    let suppressions: HashMap<&Path, Suppressions<'_>> =
+        with_findings.iter().filter_map(|path| posts.get(path.as_path()).map(|post| (path.as_path(), Suppressions::new(post)))).collect();
+    diagnostics.retain(|d| !suppressions.get(d.path.as_path()).is_some_and(|s| s.is_suppressed(d.rule, d.span.start)));
+    for diagnostic in &mut diagnostics {
+        if settings.severity_is_explicit(diagnostic.rule)
+            && let Some(level) = settings.level(diagnostic.rule)
+        {
+            diagnostic.severity = level;
+        }
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+
+    for path in diagnostics.iter().flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path))) {
+        if let Some(post) = posts.get(path.as_path()) {
+            outcome.sources.entry(path.clone()).or_insert_with(|| Source { text: post.source.clone(), lines: post.lines.clone() });
+        }
+    }
+    outcome.files_checked = collections.iter().map(|c| c.requested_posts().count()).sum();
+    outcome.diagnostics = diagnostics;
+    outcome
+}
+
+/// Phase 3: collect URLs from every requested post, ask the checker once per distinct URL.
+fn network_phase(rules: &[&dyn Rule], collections: &[Collection], settings: &Settings, checker: &dyn Checker) -> Vec<Diagnostic> {
+    let mut wanted: Vec<(PostContext<'_>, &dyn Rule, Vec<UrlUse>)> = Vec::new();
+    for collection in collections {
+        for post in collection.requested_posts() {
+            for rule in rules {
+                let ctx = PostContext { post, collection, settings };
+                let mut urls = Vec::new();
+                rule.network_urls(&ctx, &mut urls);
+                if !urls.is_empty() {
+                    wanted.push((ctx, *rule, urls));
+                }
+            }
+        }
+    }
+    let distinct: Vec<String> = wanted.iter().flat_map(|(_, _, urls)| urls.iter().map(|u| u.url.clone())).collect::<BTreeSet<_>>().into_iter().collect();
+    if distinct.is_empty() {
+        return Vec::new();
+    }
+    let statuses = checker.check(&distinct);
+    let mut out = Vec::new();
+    for (ctx, rule, urls) in wanted {
+        let answers: Vec<_> = urls.into_iter().filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s))).collect();
+        rule.check_network(&ctx, &answers, &mut out);
+    }
+    out
+}
+
+/// Finds, reads and parses the posts of every collection involved in the request.
+fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
+    let settings = request.settings;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = discover::normalize(&cwd.join(&settings.root));
+    let rel = |abs: &Path| discover::slash_path(&discover::relative(abs, &root));
+
+    // Every file of every collection, each in the first collection that claims it.
+    let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
+    let mut seen = HashSet::new();
+    for (index, collection) in settings.collections.iter().enumerate() {
+        let prefixes: BTreeSet<PathBuf> = collection.include_patterns.iter().map(|p| discover::literal_prefix(p)).collect();
+        for prefix in prefixes {
+            for file in discover::markdown_files(&root.join(prefix)) {
+                let rel = rel(&file);
+                if collection.contains(&rel) && !settings.is_excluded(&rel) && seen.insert(rel.clone()) {
+                    files[index].push(rel);
+                }
+            }
+        }
+    }
+
+    let stdin_rel = request.stdin.as_ref().map(|(path, _)| rel(&discover::normalize(path)));
+    let requested: Option<Vec<String>> = request.paths.as_ref().map(|paths| {
+        paths.iter().flat_map(|p| {
+            if p.is_dir() { discover::markdown_files(p).iter().map(|f| rel(f)).collect() } else { vec![rel(&discover::normalize(p))] }
+        }).chain(stdin_rel.clone()).collect()
+    });
+    let requested: Option<HashSet<String>> = requested.map(|r| r.into_iter().filter(|rel| !settings.is_excluded(rel)).collect());
+    let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
+
+    // An unsaved buffer outside every collection is still linted, on its own.
+    let mut extra: Option<CollectionSettings> = None;
+    if let Some(rel) = &stdin_rel
+        && !settings.is_excluded(rel)
+        && !files.iter().flatten().any(|f| f == rel)
+    {
+        match settings.collections.iter().position(|c| c.contains(rel)) {
+            Some(index) => files[index].push(rel.clone()),
+            None => extra = Some(CollectionSettings::standalone(rel)),
+        }
+    }
+
+    let mut collections = Vec::new();
+    let groups = settings.collections.iter().zip(files).map(|(c, f)| (c.clone(), f)).chain(extra.map(|c| (c, vec![stdin_rel.clone().unwrap_or_default()])));
+    for (collection, files) in groups {
+        if !files.iter().any(|f| is_requested(f)) {
+            continue;
+        }
+        let parsed: Vec<Result<(Post, bool), String>> = files
+            .par_iter()
+            .map(|rel| {
+                let display = discover::normalize(&settings.root.join(rel));
+                let bytes = match (&request.stdin, &stdin_rel) {
+                    (Some((_, text)), Some(s)) if s == rel => text.clone().into_bytes(),
+                    _ => std::fs::read(root.join(rel)).map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
+                };
+                Ok((Post::from_bytes(display, bytes), is_requested(rel)))
+            })
+            .collect();
+        let mut posts = Vec::with_capacity(parsed.len());
+        let mut flags = Vec::with_capacity(parsed.len());
+        for result in parsed {
+            match result {
+                Ok((post, requested)) => {
+                    posts.push(post);
+                    flags.push(requested);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        collections.push(Collection::new(&collection, posts, flags));
+    }
+    collections
+}

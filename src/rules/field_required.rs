@@ -1,0 +1,35 @@
+//! `field-required`: a field the collection's schema requires is absent.
+
+use super::{PostContext, Rule, RuleMeta, declare_rule};
+use crate::diagnostic::Diagnostic;
+
+declare_rule! {
+    /// Reports each required field missing from a post's front matter.
+    pub struct FieldRequired {
+        name: "field-required",
+        severity: Error,
+        category: "front-matter",
+        fixable: false,
+        summary: "a field the schema requires (`title`, `pubDatetime`, …) is missing",
+    }
+}
+
+impl Rule for FieldRequired {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+        // Without parsed front matter the missing block or the syntax error is the finding.
+        let Some(fm) = ctx.post.front_matter.as_ref().filter(|fm| fm.root.is_some()) else { return };
+        for (name, field) in &ctx.collection.schema.fields {
+            if field.required && fm.get(name).is_none() {
+                out.push(
+                    Diagnostic::new(&Self::META, ctx.post.path(), fm.open_fence, format!("required field `{name}` is missing"))
+                        .with_label(format!("`{name}` is missing from this front matter"))
+                        .with_help(format!("add `{name}:` with {}", field.ty.describe())),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `frontmatter-missing`: a post without front matter in a collection that requires it.
+
+use super::{PostContext, Rule, RuleMeta, declare_rule};
+use crate::diagnostic::{Diagnostic, Span};
+
+declare_rule! {
+    /// Reports posts with no front-matter block where the collection's schema requires one.
+    pub struct FrontmatterMissing {
+        name: "frontmatter-missing",
+        severity: Error,
+        category: "front-matter",
+        fixable: false,
+        summary: "a post without front matter in a collection that requires it",
+    }
+}
+
+impl Rule for FrontmatterMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+        let post = ctx.post;
+        if post.front_matter.is_some() || post.encoding.is_some() || !ctx.collection.schema.front_matter_required {
+            return;
+        }
+        let first_line_end = post.source[post.body.span.start..].find(['\r', '\n']).map_or(post.source.len(), |i| post.body.span.start + i);
+        let span = Span::new(post.body.span.start, first_line_end);
+        out.push(
+            Diagnostic::new(&Self::META, post.path(), span, "post has no front matter")
+                .with_help("start the file with a `---` line, the post's fields, and another `---` line"),
+        );
+    }
+}

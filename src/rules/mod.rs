@@ -1,0 +1,142 @@
+//! The rule trait, rule metadata and the registry of every rule, sorted by name.
+
+mod field_required;
+mod field_type;
+mod field_unknown;
+mod file_encoding;
+mod frontmatter_missing;
+mod frontmatter_syntax;
+mod slug_duplicate;
+mod suppression_invalid;
+
+use crate::collection::Collection;
+use crate::diagnostic::{Diagnostic, Severity, Span};
+use crate::net::UrlStatus;
+use crate::post::Post;
+use crate::settings::Settings;
+
+/// What the registry, `postlint rules` and the reporters know about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub name: &'static str,
+    /// The severity of its findings unless configured otherwise.
+    pub severity: Severity,
+    /// Off-by-default rules run only when configured or selected.
+    pub enabled: bool,
+    pub category: &'static str,
+    pub fixable: bool,
+    pub summary: &'static str,
+    /// Option keys accepted in `[rules.NAME]` besides `severity`.
+    pub options: &'static [&'static str],
+    /// The rule's documentation, `rules/NAME.md`, embedded.
+    pub doc: &'static str,
+}
+
+/// Declares a rule's unit struct and its metadata; the doc is embedded from `rules/NAME.md`.
+macro_rules! declare_rule {
+    (
+        $(#[$attr:meta])*
+        pub struct $ty:ident {
+            name: $name:literal,
+            severity: $severity:ident,
+            $(enabled: $enabled:literal,)?
+            category: $category:literal,
+            fixable: $fixable:literal,
+            summary: $summary:literal,
+            $(options: [$($option:literal),* $(,)?],)?
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $ty;
+
+        impl $ty {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                name: $name,
+                severity: $crate::diagnostic::Severity::$severity,
+                enabled: true $(&& $enabled)?,
+                category: $category,
+                fixable: $fixable,
+                summary: $summary,
+                options: &[$($($option),*)?],
+                doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $name, ".md")),
+            };
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// What a per-post rule sees.
+pub struct PostContext<'a> {
+    pub post: &'a Post,
+    pub collection: &'a Collection,
+    pub settings: &'a Settings,
+}
+
+/// What a collection rule sees: every post of one collection, requested or not.
+pub struct CollectionContext<'a> {
+    pub collection: &'a Collection,
+    pub settings: &'a Settings,
+}
+
+/// A URL a network rule wants checked, and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlUse {
+    pub url: String,
+    pub span: Span,
+}
+
+/// A check. Rules do no I/O: the engine hands them parsed posts and the checker's answers.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Phase 1: one post at a time, in parallel.
+    fn check_post(&self, _ctx: &PostContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// Phase 2: a whole collection.
+    fn check_collection(&self, _ctx: &CollectionContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// Phase 3, first half: the URLs this rule wants checked in one post.
+    fn network_urls(&self, _ctx: &PostContext<'_>, _out: &mut Vec<UrlUse>) {}
+
+    /// Phase 3, second half: findings from the checker's answers for this post's URLs.
+    fn check_network(&self, _ctx: &PostContext<'_>, _answers: &[(UrlUse, UrlStatus)], _out: &mut Vec<Diagnostic>) {}
+}
+
+/// Every rule, sorted by name.
+pub fn all() -> &'static [&'static dyn Rule] {
+    static RULES: &[&dyn Rule] = &[
+        &field_required::FieldRequired,
+        &field_type::FieldTypeRule,
+        &field_unknown::FieldUnknown,
+        &file_encoding::FileEncoding,
+        &frontmatter_missing::FrontmatterMissing,
+        &frontmatter_syntax::FrontmatterSyntax,
+        &slug_duplicate::SlugDuplicate,
+        &suppression_invalid::SuppressionInvalid,
+    ];
+    RULES
+}
+
+/// The rule called `name`.
+pub fn by_name(name: &str) -> Option<&'static dyn Rule> {
+    all().iter().copied().find(|r| r.meta().name == name)
+}
+
+/// Every rule name, for did-you-mean suggestions.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    all().iter().map(|r| r.meta().name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_names_are_unique() {
+        let names: Vec<_> = names().collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+}

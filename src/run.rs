@@ -1,0 +1,194 @@
+//! `postlint` subcommands: turn parsed arguments into work, output and an exit code.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::{CheckArgs, Cli, Command};
+use crate::config::{self, ConfigError, did_you_mean};
+use crate::diagnostic::Severity;
+use crate::engine::{self, Outcome, Request};
+use crate::report::{self, Format, Options};
+use crate::rules;
+use crate::settings::{RuleSelection, Settings};
+
+/// Exit codes: no error-level finding, at least one, or a usage/config/I-O failure.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_FAILURE: u8 = 2;
+
+/// Runs a parsed command line, writing to stdout and stderr.
+pub fn run(cli: Cli) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Check(args) => check(&args, &mut out),
+        Command::Rules => list_rules(&mut out).map(|()| EXIT_OK),
+        Command::Rule { name } => show_rule(&name, &mut out),
+        Command::Init { path, force } => init(&path, force, &mut out),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // A closed pipe (`postlint check | head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
+    let selection = RuleSelection { select: args.select.clone(), ignore: args.ignore.clone() };
+    let cwd = std::env::current_dir()?;
+    let stdin = match &args.stdin_filename {
+        Some(path) => {
+            let mut text = String::new();
+            if let Err(e) = io::stdin().read_to_string(&mut text) {
+                eprintln!("error: cannot read standard input as UTF-8 text: {e}");
+                return Ok(EXIT_FAILURE);
+            }
+            Some((cwd.join(path), text))
+        }
+        None => None,
+    };
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("error: {}: no such file or folder", path.display());
+            return Ok(EXIT_FAILURE);
+        }
+    }
+
+    // Each path belongs to the project of its nearest config (or detected site); lint each once.
+    let starts: Vec<PathBuf> = match (&stdin, args.paths.is_empty()) {
+        (Some((path, _)), _) => vec![path.clone()],
+        (None, true) => vec![cwd.clone()],
+        (None, false) => args.paths.clone(),
+    };
+    let mut projects: BTreeMap<PathBuf, (Settings, Vec<PathBuf>)> = BTreeMap::new();
+    for start in &starts {
+        let settings = match Settings::discover(start, args.config.as_deref(), &selection) {
+            Ok(settings) => settings,
+            Err(e) => {
+                print_config_error(&e, color(args));
+                return Ok(EXIT_FAILURE);
+            }
+        };
+        let key = settings.config_path.clone().unwrap_or_else(|| settings.root.clone());
+        projects.entry(key).or_insert_with(|| (settings, Vec::new())).1.push(cwd.join(start));
+    }
+
+    let mut outcome = Outcome::default();
+    for (settings, paths) in projects.values() {
+        let request = Request {
+            settings,
+            paths: (stdin.is_none() && !args.paths.is_empty()).then(|| paths.clone()),
+            stdin: stdin.clone(),
+            checker: None,
+        };
+        let part = engine::lint(&request);
+        outcome.diagnostics.extend(part.diagnostics);
+        outcome.sources.extend(part.sources);
+        outcome.files_checked += part.files_checked;
+        outcome.errors.extend(part.errors);
+    }
+    let _ = args.offline; // The network phase has no rules yet; `--offline` is accepted for hooks and CI.
+
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() { Format::Pretty } else { Format::Concise });
+    let options = Options { color: color(args), width: terminal_width(), quiet: args.quiet };
+    report::render(format, &outcome, &options, out)?;
+    out.flush()?;
+    for error in &outcome.errors {
+        eprintln!("error: {error}");
+    }
+    Ok(if !outcome.errors.is_empty() {
+        EXIT_FAILURE
+    } else if outcome.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn color(args: &CheckArgs) -> bool {
+    !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}
+
+/// A config problem, shown with its place in postlint.toml.
+pub fn print_config_error(error: &ConfigError, color: bool) {
+    use miette::{LabeledSpan, MietteDiagnostic, NamedSource, SourceSpan};
+    let mut diagnostic = MietteDiagnostic::new(error.message.clone()).with_code("config");
+    if let Some(help) = &error.help {
+        diagnostic = diagnostic.with_help(help.clone());
+    }
+    if let Some(span) = error.span {
+        diagnostic = diagnostic.with_label(LabeledSpan::new_primary_with_span(None, SourceSpan::new(span.start.into(), span.len())));
+    }
+    let report = miette::Report::new(diagnostic).with_source_code(NamedSource::new(error.path.display().to_string(), error.source.clone()));
+    let options = Options { color, width: terminal_width(), quiet: true };
+    let handler = crate::report::pretty_handler(&options);
+    eprint!("{}", crate::report::render_miette(&handler, report.as_ref()));
+}
+
+fn list_rules(out: &mut dyn Write) -> io::Result<()> {
+    let width = rules::names().map(str::len).max().unwrap_or(0);
+    writeln!(out, "{:width$}  {:8}  {:12}  {:7}  summary", "rule", "severity", "category", "fixable")?;
+    for rule in rules::all() {
+        let m = rule.meta();
+        let severity = if m.enabled { m.severity.as_str() } else { "off" };
+        let fixable = if m.fixable { "yes" } else { "no" };
+        writeln!(out, "{:width$}  {severity:8}  {:12}  {fixable:7}  {}", m.name, m.category, m.summary)?;
+    }
+    Ok(())
+}
+
+fn show_rule(name: &str, out: &mut dyn Write) -> io::Result<u8> {
+    match rules::by_name(name) {
+        Some(rule) => {
+            let doc = rule.meta().doc;
+            // The doc's own front matter is for tools; people read from the title on.
+            let body = doc.find("\n# ").map_or(doc, |i| &doc[i + 1..]);
+            write!(out, "{body}")?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            eprintln!("error: unknown rule `{name}`");
+            match did_you_mean(name, rules::names()) {
+                Some(known) => eprintln!("help: did you mean `{known}`?"),
+                None => eprintln!("help: `postlint rules` lists every rule"),
+            }
+            Ok(EXIT_FAILURE)
+        }
+    }
+}
+
+fn init(path: &Path, force: bool, out: &mut dyn Write) -> io::Result<u8> {
+    let target = path.join(config::FILE_NAME);
+    if target.exists() && !force {
+        eprintln!("error: {} already exists", target.display());
+        eprintln!("help: pass --force to overwrite it");
+        return Ok(EXIT_FAILURE);
+    }
+    // Detection only: an existing config must not shape the new one.
+    let settings = match Settings::discover(path, None, &RuleSelection::default()) {
+        Ok(s) if s.config_path.is_none() || force => s,
+        Ok(_) | Err(_) => Settings::detect(path),
+    };
+    let text = crate::init::render(&settings, path);
+    write_atomically(&target, &text)?;
+    writeln!(out, "wrote {}", target.display())?;
+    Ok(EXIT_OK)
+}
+
+/// Writes through a temporary file in the same folder and a rename, so a crash leaves no half file.
+pub fn write_atomically(target: &Path, text: &str) -> io::Result<()> {
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.postlint-tmp", target.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, target)
+}

@@ -1,0 +1,343 @@
+//! Resolved settings of one project: its root, collections, rule levels and options.
+//!
+//! Built from `postlint.toml` (or detection when there is none) and the command line.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+
+use crate::config::{self, CollectionConfig, Config, ConfigError, RuleConfig};
+use crate::diagnostic::{Level, Severity, Span};
+use crate::discover;
+use crate::rules;
+use crate::schema::{Field, FieldType, Preset, Schema, UnknownFields};
+
+/// Rule choices from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSelection {
+    /// When non-empty, only these rules run.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// One collection as configured or detected; its preset may be left to detection from its posts.
+#[derive(Clone, Debug)]
+pub struct CollectionSettings {
+    pub name: String,
+    /// Globs relative to the project root.
+    pub include_patterns: Vec<String>,
+    include: GlobSet,
+    exclude: GlobSet,
+    /// `None`: decide from the posts (`postSlug` means AstroPaper v3).
+    pub preset: Option<Preset>,
+    pub fields: Vec<(String, Field)>,
+    pub unknown_fields: Option<UnknownFields>,
+    pub require_front_matter: Option<bool>,
+}
+
+impl CollectionSettings {
+    fn detected(name: &str, include: &str, preset: Option<Preset>) -> CollectionSettings {
+        let include_patterns = vec![include.to_owned()];
+        CollectionSettings {
+            name: name.to_owned(),
+            include: discover::glob_set(&include_patterns).expect("detected globs are valid"),
+            include_patterns,
+            exclude: GlobSet::empty(),
+            preset,
+            fields: Vec::new(),
+            unknown_fields: None,
+            require_front_matter: None,
+        }
+    }
+
+    /// A collection of one file that no configured collection holds (an unsaved buffer).
+    pub fn standalone(rel: &str) -> CollectionSettings {
+        CollectionSettings::detected("standalone", &globset::escape(rel), Some(Preset::Generic))
+    }
+
+    /// Whether a path relative to the project root belongs here.
+    pub fn contains(&self, rel: &str) -> bool {
+        self.include.is_match(rel) && !self.exclude.is_match(rel)
+    }
+
+    /// The schema: the preset's, with the configured fields laid over it.
+    pub fn schema(&self, preset: Preset) -> Schema {
+        let mut schema = preset.schema();
+        for (name, field) in &self.fields {
+            schema.fields.insert(name.clone(), field.clone());
+        }
+        if let Some(unknown) = self.unknown_fields {
+            schema.unknown = unknown;
+        }
+        if let Some(required) = self.require_front_matter {
+            schema.front_matter_required = required;
+        }
+        schema
+    }
+}
+
+/// Site-wide facts rules may need.
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    pub timezone: Option<String>,
+    pub public: Vec<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The project folder, as a path from the current directory.
+    pub root: PathBuf,
+    pub config_path: Option<PathBuf>,
+    pub collections: Vec<CollectionSettings>,
+    exclude: GlobSet,
+    pub site: Site,
+    /// The level of every rule after config and command line; absent means off.
+    levels: HashMap<&'static str, Severity>,
+    /// Rules whose severity the user set: it overrides a severity the rule chose itself.
+    explicit: HashSet<&'static str>,
+    pub rule_options: HashMap<&'static str, toml::Table>,
+}
+
+impl Settings {
+    /// Settings for the project holding `start` (a file or folder): the nearest config, or
+    /// `config_override`, or detection.
+    pub fn discover(start: &Path, config_override: Option<&Path>, selection: &RuleSelection) -> Result<Settings, ConfigError> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let start_dir = start_folder(&cwd, start);
+        let config_path = match config_override {
+            Some(path) => Some(discover::normalize(&cwd.join(path))),
+            None => config::find(&start_dir),
+        };
+        match config_path {
+            Some(path) => {
+                let (config, source) = config::load(&path)?;
+                let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                Settings::build(&cwd, root, Some(path), &config, &source, selection)
+            }
+            None => Settings::build(&cwd, detect_root(&start_dir), None, &Config::default(), "", selection),
+        }
+    }
+
+    /// Settings from detection alone, ignoring any config (for `postlint init`).
+    pub fn detect(start: &Path) -> Settings {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let root = detect_root(&start_folder(&cwd, start));
+        Settings::build(&cwd, root, None, &Config::default(), "", &RuleSelection::default()).expect("an empty config is valid")
+    }
+
+    fn build(cwd: &Path, root: PathBuf, config_path: Option<PathBuf>, config: &Config, source: &str, selection: &RuleSelection) -> Result<Settings, ConfigError> {
+        let path = config_path.clone().unwrap_or_default();
+        let error = |span: Option<Span>, message: String| ConfigError::new(&path, source, span, message);
+        let mut settings = Settings {
+            root: display_root(&root, cwd),
+            config_path,
+            collections: Vec::new(),
+            exclude: discover::glob_set(&config.exclude).map_err(|e| error(None, e))?,
+            site: Site {
+                timezone: config.site.timezone.clone(),
+                public: config.site.public.iter().map(|p| root.join(p)).collect(),
+            },
+            levels: HashMap::new(),
+            explicit: HashSet::new(),
+            rule_options: HashMap::new(),
+        };
+        for (name, collection) in &config.collections {
+            settings.collections.push(collection_settings(name, collection).map_err(|(span, message, help)| error(span, message).with_help(help))?);
+        }
+        if config.collections.is_empty() {
+            settings.collections = detect_collections(&root);
+        }
+        settings.resolve_levels(config, selection).map_err(|(span, message, help)| error(span, message).with_help(help))?;
+        Ok(settings)
+    }
+
+    fn resolve_levels(&mut self, config: &Config, selection: &RuleSelection) -> Result<(), (Option<Span>, String, Option<String>)> {
+        for rule in rules::all() {
+            let meta = rule.meta();
+            if meta.enabled {
+                self.levels.insert(meta.name, meta.severity);
+            }
+        }
+        for (name, value) in &config.rules {
+            let span = Some(Span::from(name.span()));
+            let rule = rules::by_name(name.get_ref()).ok_or_else(|| unknown_rule(name.get_ref(), span))?;
+            let meta = rule.meta();
+            let (level, options) = match value.get_ref() {
+                RuleConfig::Level(level) => (Some(level.clone()), toml::Table::new()),
+                RuleConfig::Table(table) => {
+                    let mut options = table.clone();
+                    let level = match options.remove("severity") {
+                        Some(toml::Value::String(s)) => Some(s),
+                        Some(_) => return Err((Some(Span::from(value.span())), "`severity` must be a string".into(), None)),
+                        None => None,
+                    };
+                    for key in options.keys() {
+                        if !meta.options.contains(&key.as_str()) {
+                            let known: Vec<&str> = std::iter::once("severity").chain(meta.options.iter().copied()).collect();
+                            let help = config::did_you_mean(key, known.iter().copied())
+                                .map(|k| format!("did you mean `{k}`?"))
+                                .unwrap_or_else(|| format!("`{}` accepts: {}", meta.name, known.join(", ")));
+                            return Err((Some(Span::from(value.span())), format!("unknown option `{key}` for rule `{}`", meta.name), Some(help)));
+                        }
+                    }
+                    (level, options)
+                }
+            };
+            if let Some(level) = level {
+                let parsed = Level::parse(&level).ok_or_else(|| {
+                    (Some(Span::from(value.span())), format!("unknown severity `{level}`"), Some(format!("use one of: {}", Level::NAMES.join(", "))))
+                })?;
+                match parsed {
+                    Level::Off => {
+                        self.levels.remove(meta.name);
+                    }
+                    Level::On(severity) => {
+                        self.levels.insert(meta.name, severity);
+                        self.explicit.insert(meta.name);
+                    }
+                }
+            }
+            self.rule_options.insert(meta.name, options);
+        }
+        if !selection.select.is_empty() {
+            let mut selected = HashMap::new();
+            for name in &selection.select {
+                let meta = rules::by_name(name).ok_or_else(|| unknown_rule(name, None))?.meta();
+                selected.insert(meta.name, self.levels.get(meta.name).copied().unwrap_or(meta.severity));
+            }
+            self.levels = selected;
+        }
+        for name in &selection.ignore {
+            let meta = rules::by_name(name).ok_or_else(|| unknown_rule(name, None))?.meta();
+            self.levels.remove(meta.name);
+        }
+        Ok(())
+    }
+
+    /// The severity a rule runs at, or `None` when it is off.
+    pub fn level(&self, rule: &str) -> Option<Severity> {
+        self.levels.get(rule).copied()
+    }
+
+    /// Whether the user set this rule's severity (so it overrides the rule's own choice).
+    pub fn severity_is_explicit(&self, rule: &str) -> bool {
+        self.explicit.contains(rule)
+    }
+
+    /// Whether a path relative to the root is excluded by the config, even when passed explicitly.
+    pub fn is_excluded(&self, rel: &str) -> bool {
+        self.exclude.is_match(rel)
+    }
+}
+
+fn unknown_rule(name: &str, span: Option<Span>) -> (Option<Span>, String, Option<String>) {
+    let help = config::did_you_mean(name, rules::names()).map(|n| format!("did you mean `{n}`?")).or(Some("`postlint rules` lists every rule".into()));
+    (span, format!("unknown rule `{name}`"), help)
+}
+
+fn collection_settings(name: &str, config: &CollectionConfig) -> Result<CollectionSettings, (Option<Span>, String, Option<String>)> {
+    let include = discover::glob_set(&config.include).map_err(|e| (None, e, None))?;
+    let exclude = discover::glob_set(&config.exclude).map_err(|e| (None, e, None))?;
+    let preset = match &config.preset {
+        None => None,
+        Some(p) => Some(Preset::parse(p.get_ref()).ok_or_else(|| {
+            let help = config::did_you_mean(p.get_ref(), Preset::NAMES).map_or_else(|| format!("use one of: {}", Preset::NAMES.join(", ")), |n| format!("did you mean `{n}`?"));
+            (Some(Span::from(p.span())), format!("unknown preset `{}`", p.get_ref()), Some(help))
+        })?),
+    };
+    let unknown_fields = match &config.unknown_fields {
+        None => None,
+        Some(u) => Some(match Level::parse(u.get_ref()) {
+            Some(Level::Off) => UnknownFields::Allow,
+            Some(Level::On(severity)) => UnknownFields::Report(severity),
+            None if u.get_ref() == "allow" => UnknownFields::Allow,
+            None => return Err((Some(Span::from(u.span())), format!("unknown value `{}` for `unknown-fields`", u.get_ref()), Some("use one of: allow, info, warning, error".into()))),
+        }),
+    };
+    let mut fields = Vec::new();
+    for (field_name, field) in &config.fields {
+        let ty = match &field.ty {
+            None => FieldType::Any,
+            Some(t) => FieldType::parse(t.get_ref()).ok_or_else(|| {
+                let help = config::did_you_mean(t.get_ref(), FieldType::NAMES).map_or_else(|| format!("use one of: {}", FieldType::NAMES.join(", ")), |n| format!("did you mean `{n}`?"));
+                (Some(Span::from(t.span())), format!("unknown field type `{}`", t.get_ref()), Some(help))
+            })?,
+        };
+        fields.push((field_name.clone(), Field { ty, required: field.required.unwrap_or(false), allowed: field.allowed.clone() }));
+    }
+    Ok(CollectionSettings {
+        name: name.to_owned(),
+        include_patterns: config.include.clone(),
+        include,
+        exclude,
+        preset,
+        fields,
+        unknown_fields,
+        require_front_matter: config.require_front_matter,
+    })
+}
+
+/// The folder a path stands in (itself for a folder), absolute.
+fn start_folder(cwd: &Path, start: &Path) -> PathBuf {
+    let absolute = discover::normalize(&cwd.join(start));
+    if absolute.is_file() || discover::is_markdown(&absolute) { absolute.parent().map(Path::to_path_buf).unwrap_or(absolute) } else { absolute }
+}
+
+/// Site layouts recognised without a config: (marker folder, preset).
+const LAYOUTS: [(&str, Option<Preset>); 5] = [
+    ("src/data", None),
+    ("src/content", None),
+    ("source/_posts", Some(Preset::Hexo)),
+    ("_posts", Some(Preset::Jekyll)),
+    ("content", Some(Preset::Hugo)),
+];
+
+/// The nearest folder from `start` upward (within the repository) that looks like a site.
+fn detect_root(start: &Path) -> PathBuf {
+    for dir in start.ancestors() {
+        if LAYOUTS.iter().any(|(marker, _)| dir.join(marker).is_dir()) {
+            return dir.to_owned();
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    start.to_owned()
+}
+
+/// Collections of a site without a config: every folder of `src/data` and `src/content` holding
+/// Markdown (AstroPaper: `blog`, `newsletter`, …), Hugo's `content`, Jekyll's `_posts`, Hexo's
+/// `source/_posts`; otherwise every Markdown file below the root.
+fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
+    let mut found = Vec::new();
+    for (marker, preset) in LAYOUTS {
+        let dir = root.join(marker);
+        if !dir.is_dir() {
+            continue;
+        }
+        if preset.is_some() {
+            let name = marker.rsplit('/').next().unwrap_or(marker).trim_start_matches('_');
+            found.push(CollectionSettings::detected(name, &format!("{marker}/**/*.{{md,markdown}}"), preset));
+            continue;
+        }
+        let mut subdirs: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().filter_map(Result::ok).filter(|e| e.path().is_dir()).collect();
+        subdirs.sort_by_key(|e| e.file_name());
+        for entry in subdirs {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !discover::markdown_files(&entry.path()).is_empty() {
+                found.push(CollectionSettings::detected(&name, &format!("{marker}/{name}/**/*.{{md,markdown}}"), None));
+            }
+        }
+    }
+    if found.is_empty() {
+        found.push(CollectionSettings::detected("posts", "**/*.{md,markdown}", Some(Preset::Generic)));
+    }
+    found
+}
+
+/// The root as the user will see it in paths: relative to the current directory when below it.
+fn display_root(root: &Path, cwd: &Path) -> PathBuf {
+    let relative = discover::relative(root, cwd);
+    if relative.components().filter(|c| matches!(c, std::path::Component::ParentDir)).count() > 2 { root.to_owned() } else { relative }
+}
