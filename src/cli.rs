@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "postlint", version, about = "Lint Markdown blog posts with front matter: slugs, dates, numbered series, links and images")]
+#[command(
+    name = "postlint",
+    version,
+    about = "Lint Markdown blog posts with front matter: slugs, dates, numbered series, links and images"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

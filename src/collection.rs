@@ -14,14 +14,28 @@ pub struct Collection {
 }
 
 impl Collection {
-    pub fn new(settings: &CollectionSettings, posts: Vec<Post>, requested: Vec<bool>) -> Collection {
+    pub fn new(
+        settings: &CollectionSettings,
+        posts: Vec<Post>,
+        requested: Vec<bool>,
+    ) -> Collection {
         let preset = settings.preset.unwrap_or_else(|| detect_preset(&posts));
-        Collection { name: settings.name.clone(), preset, schema: settings.schema(preset), posts, requested }
+        Collection {
+            name: settings.name.clone(),
+            preset,
+            schema: settings.schema(preset),
+            posts,
+            requested,
+        }
     }
 
     /// The posts findings were asked for.
     pub fn requested_posts(&self) -> impl Iterator<Item = &Post> {
-        self.posts.iter().zip(&self.requested).filter(|(_, r)| **r).map(|(p, _)| p)
+        self.posts
+            .iter()
+            .zip(&self.requested)
+            .filter(|(_, r)| **r)
+            .map(|(p, _)| p)
     }
 
     /// The URL slug of a post: its slug field when set, else its file name (as Astro and Hugo do;
@@ -31,11 +45,21 @@ impl Collection {
             && let Some(slug) = entry.value.value.as_str()
             && !slug.trim().is_empty()
         {
-            return Some(PostSlug { slug: slug.trim().trim_matches('/').to_owned(), entry: Some(entry) });
+            return Some(PostSlug {
+                slug: slug.trim().trim_matches('/').to_owned(),
+                entry: Some(entry),
+            });
         }
         let stem = post.file_stem();
-        let stem = if self.preset == Preset::Jekyll { strip_date_prefix(stem) } else { stem };
-        (!stem.is_empty()).then(|| PostSlug { slug: stem.to_owned(), entry: None })
+        let stem = if self.preset == Preset::Jekyll {
+            strip_date_prefix(stem)
+        } else {
+            stem
+        };
+        (!stem.is_empty()).then(|| PostSlug {
+            slug: stem.to_owned(),
+            entry: None,
+        })
     }
 }
 
@@ -48,13 +72,23 @@ pub struct PostSlug<'a> {
 /// `postSlug` in more posts than `slug` means AstroPaper v3; otherwise v4/v5.
 fn detect_preset(posts: &[Post]) -> Preset {
     let count = |key| posts.iter().filter(|p| p.field(key).is_some()).count();
-    if count("postSlug") > count("slug") { Preset::AstroPaperV3 } else { Preset::AstroPaper }
+    if count("postSlug") > count("slug") {
+        Preset::AstroPaperV3
+    } else {
+        Preset::AstroPaper
+    }
 }
 
 fn strip_date_prefix(stem: &str) -> &str {
     let bytes = stem.as_bytes();
     let is_date = bytes.len() > 11
-        && bytes[..10].iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && bytes[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
         && bytes[10] == b'-';
     if is_date { &stem[11..] } else { stem }
 }

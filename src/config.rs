@@ -79,7 +79,13 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(path: &Path, source: &str, span: Option<Span>, message: impl Into<String>) -> Self {
-        ConfigError { path: path.to_owned(), source: source.to_owned(), span, message: message.into(), help: None }
+        ConfigError {
+            path: path.to_owned(),
+            source: source.to_owned(),
+            span,
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn with_help(mut self, help: Option<String>) -> Self {
@@ -90,8 +96,14 @@ impl ConfigError {
 
 /// Reads and parses a config file.
 pub fn load(path: &Path) -> Result<(Config, String), ConfigError> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(path, "", None, format!("cannot read {}: {e}", path.display())))?;
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(
+            path,
+            "",
+            None,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
     match toml::from_str::<Config>(&source) {
         Ok(config) => Ok((config, source)),
         Err(e) => {
@@ -114,10 +126,18 @@ fn unknown_field_help(message: &str) -> Option<String> {
 }
 
 /// The closest candidate by Jaro-Winkler similarity, when it is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -143,8 +163,16 @@ mod tests {
 
     #[test]
     fn unknown_keys_get_a_suggestion() {
-        assert_eq!(unknown_field_help("unknown field `colections`, expected one of `exclude`, `site`, `collections`, `rules`"), Some("did you mean `collections`?".into()));
-        assert_eq!(did_you_mean("pubDatetim", ["title", "pubDatetime"]), Some("pubDatetime"));
+        assert_eq!(
+            unknown_field_help(
+                "unknown field `colections`, expected one of `exclude`, `site`, `collections`, `rules`"
+            ),
+            Some("did you mean `collections`?".into())
+        );
+        assert_eq!(
+            did_you_mean("pubDatetim", ["title", "pubDatetime"]),
+            Some("pubDatetime")
+        );
         assert_eq!(did_you_mean("zzz", ["title"]), None);
     }
 }

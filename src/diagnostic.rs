@@ -161,7 +161,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding at the rule's default severity; the engine applies the configured one.
-    pub fn new(rule: &RuleMeta, path: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: &RuleMeta,
+        path: impl Into<PathBuf>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             rule: rule.name,
             severity: rule.severity,

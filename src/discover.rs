@@ -10,14 +10,17 @@ use ignore::types::TypesBuilder;
 pub const EXTENSIONS: [&str; 2] = ["md", "markdown"];
 
 pub fn is_markdown(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Builds one matcher from globs; `Err` carries the bad glob and the reason.
 pub fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))?;
+        let glob =
+            Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))?;
         builder.add(glob);
     }
     builder.build().map_err(|e| e.to_string())
@@ -31,9 +34,14 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
     }
     let mut types = TypesBuilder::new();
     for ext in EXTENSIONS {
-        types.add("markdown", &format!("*.{ext}")).expect("static glob is valid");
+        types
+            .add("markdown", &format!("*.{ext}"))
+            .expect("static glob is valid");
     }
-    let types = types.select("markdown").build().expect("static types are valid");
+    let types = types
+        .select("markdown")
+        .build()
+        .expect("static types are valid");
     let mut files: Vec<PathBuf> = WalkBuilder::new(dir)
         .require_git(false)
         .types(types)
@@ -48,7 +56,10 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The folder a glob can start walking from: its components before the first wildcard.
 pub fn literal_prefix(pattern: &str) -> PathBuf {
-    pattern.split('/').take_while(|part| !part.contains(['*', '?', '[', '{'])).collect::<PathBuf>()
+    pattern
+        .split('/')
+        .take_while(|part| !part.contains(['*', '?', '[', '{']))
+        .collect::<PathBuf>()
 }
 
 /// `path` without `.` components and with `a/..` folded, purely lexically.
@@ -63,7 +74,11 @@ pub fn normalize(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
-    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 /// `target` relative to `base` (both absolute), with `..` where needed.
@@ -78,12 +93,19 @@ pub fn relative(target: &Path, base: &Path) -> PathBuf {
     for part in &target[common..] {
         out.push(part);
     }
-    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
 }
 
 /// A path as a glob sees it: `/`-separated, relative.
 pub fn slash_path(path: &Path) -> String {
-    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
@@ -92,14 +114,23 @@ mod tests {
 
     #[test]
     fn literal_prefix_stops_at_the_first_wildcard() {
-        assert_eq!(literal_prefix("src/data/blog/**/*.md"), PathBuf::from("src/data/blog"));
+        assert_eq!(
+            literal_prefix("src/data/blog/**/*.md"),
+            PathBuf::from("src/data/blog")
+        );
         assert_eq!(literal_prefix("**/*.md"), PathBuf::new());
     }
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative(Path::new("/a/b/c"), Path::new("/a")), PathBuf::from("b/c"));
-        assert_eq!(relative(Path::new("/a"), Path::new("/a/b")), PathBuf::from(".."));
+        assert_eq!(
+            relative(Path::new("/a/b/c"), Path::new("/a")),
+            PathBuf::from("b/c")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a/b")),
+            PathBuf::from("..")
+        );
         assert_eq!(normalize(Path::new("./a/../b/./c")), PathBuf::from("b/c"));
     }
 }

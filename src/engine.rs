@@ -53,7 +53,11 @@ pub fn lint(request: &Request<'_>) -> Outcome {
 /// Lints with the given rules (tests inject their own).
 pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
     let settings = request.settings;
-    let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| settings.level(r.meta().name).is_some()).collect();
+    let rules: Vec<&dyn Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| settings.level(r.meta().name).is_some())
+        .collect();
     let mut outcome = Outcome::default();
     let collections = load(request, &mut outcome.errors);
     let rules = &rules;
@@ -63,7 +67,11 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
         .flat_map(|collection| {
             let requested: Vec<&Post> = collection.requested_posts().collect();
             requested.into_par_iter().flat_map_iter(move |post| {
-                let ctx = PostContext { post, collection, settings };
+                let ctx = PostContext {
+                    post,
+                    collection,
+                    settings,
+                };
                 let mut out = Vec::new();
                 for rule in rules {
                     rule.check_post(&ctx, &mut out);
@@ -75,24 +83,45 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
 
     for collection in &collections {
         let requested: HashSet<&Path> = collection.requested_posts().map(Post::path).collect();
-        let ctx = CollectionContext { collection, settings };
+        let ctx = CollectionContext {
+            collection,
+            settings,
+        };
         let mut out = Vec::new();
         for rule in rules {
             rule.check_collection(&ctx, &mut out);
         }
         // A collection finding counts when any post it involves was asked for.
-        diagnostics.extend(out.into_iter().filter(|d| requested.contains(d.path.as_path()) || d.related.iter().any(|r| requested.contains(r.path.as_path()))));
+        diagnostics.extend(out.into_iter().filter(|d| {
+            requested.contains(d.path.as_path())
+                || d.related
+                    .iter()
+                    .any(|r| requested.contains(r.path.as_path()))
+        }));
     }
 
     if let Some(checker) = request.checker {
         diagnostics.extend(network_phase(rules, &collections, settings, checker));
     }
 
-    let posts: HashMap<&Path, &Post> = collections.iter().flat_map(|c| c.posts.iter().map(|p| (p.path(), p))).collect();
+    let posts: HashMap<&Path, &Post> = collections
+        .iter()
+        .flat_map(|c| c.posts.iter().map(|p| (p.path(), p)))
+        .collect();
     let with_findings: BTreeSet<PathBuf> = diagnostics.iter().map(|d| d.path.clone()).collect();
-    let suppressions: HashMap<&Path, Suppressions<'_>> =
-        with_findings.iter().filter_map(|path| posts.get(path.as_path()).map(|post| (path.as_path(), Suppressions::new(post)))).collect();
-    diagnostics.retain(|d| !suppressions.get(d.path.as_path()).is_some_and(|s| s.is_suppressed(d.rule, d.span.start)));
+    let suppressions: HashMap<&Path, Suppressions<'_>> = with_findings
+        .iter()
+        .filter_map(|path| {
+            posts
+                .get(path.as_path())
+                .map(|post| (path.as_path(), Suppressions::new(post)))
+        })
+        .collect();
+    diagnostics.retain(|d| {
+        !suppressions
+            .get(d.path.as_path())
+            .is_some_and(|s| s.is_suppressed(d.rule, d.span.start))
+    });
     for diagnostic in &mut diagnostics {
         if settings.severity_is_explicit(diagnostic.rule)
             && let Some(level) = settings.level(diagnostic.rule)
@@ -103,23 +132,44 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
 
-    for path in diagnostics.iter().flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path))) {
+    for path in diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
+    {
         if let Some(post) = posts.get(path.as_path()) {
-            outcome.sources.entry(path.clone()).or_insert_with(|| Source { text: post.source.clone(), lines: post.lines.clone() });
+            outcome
+                .sources
+                .entry(path.clone())
+                .or_insert_with(|| Source {
+                    text: post.source.clone(),
+                    lines: post.lines.clone(),
+                });
         }
     }
-    outcome.files_checked = collections.iter().map(|c| c.requested_posts().count()).sum();
+    outcome.files_checked = collections
+        .iter()
+        .map(|c| c.requested_posts().count())
+        .sum();
     outcome.diagnostics = diagnostics;
     outcome
 }
 
 /// Phase 3: collect URLs from every requested post, ask the checker once per distinct URL.
-fn network_phase(rules: &[&dyn Rule], collections: &[Collection], settings: &Settings, checker: &dyn Checker) -> Vec<Diagnostic> {
+fn network_phase(
+    rules: &[&dyn Rule],
+    collections: &[Collection],
+    settings: &Settings,
+    checker: &dyn Checker,
+) -> Vec<Diagnostic> {
     let mut wanted: Vec<(PostContext<'_>, &dyn Rule, Vec<UrlUse>)> = Vec::new();
     for collection in collections {
         for post in collection.requested_posts() {
             for rule in rules {
-                let ctx = PostContext { post, collection, settings };
+                let ctx = PostContext {
+                    post,
+                    collection,
+                    settings,
+                };
                 let mut urls = Vec::new();
                 rule.network_urls(&ctx, &mut urls);
                 if !urls.is_empty() {
@@ -128,14 +178,22 @@ fn network_phase(rules: &[&dyn Rule], collections: &[Collection], settings: &Set
             }
         }
     }
-    let distinct: Vec<String> = wanted.iter().flat_map(|(_, _, urls)| urls.iter().map(|u| u.url.clone())).collect::<BTreeSet<_>>().into_iter().collect();
+    let distinct: Vec<String> = wanted
+        .iter()
+        .flat_map(|(_, _, urls)| urls.iter().map(|u| u.url.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if distinct.is_empty() {
         return Vec::new();
     }
     let statuses = checker.check(&distinct);
     let mut out = Vec::new();
     for (ctx, rule, urls) in wanted {
-        let answers: Vec<_> = urls.into_iter().filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s))).collect();
+        let answers: Vec<_> = urls
+            .into_iter()
+            .filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s)))
+            .collect();
         rule.check_network(&ctx, &answers, &mut out);
     }
     out
@@ -152,24 +210,46 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
     let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
     let mut seen = HashSet::new();
     for (index, collection) in settings.collections.iter().enumerate() {
-        let prefixes: BTreeSet<PathBuf> = collection.include_patterns.iter().map(|p| discover::literal_prefix(p)).collect();
+        let prefixes: BTreeSet<PathBuf> = collection
+            .include_patterns
+            .iter()
+            .map(|p| discover::literal_prefix(p))
+            .collect();
         for prefix in prefixes {
             for file in discover::markdown_files(&root.join(prefix)) {
                 let rel = rel(&file);
-                if collection.contains(&rel) && !settings.is_excluded(&rel) && seen.insert(rel.clone()) {
+                if collection.contains(&rel)
+                    && !settings.is_excluded(&rel)
+                    && seen.insert(rel.clone())
+                {
                     files[index].push(rel);
                 }
             }
         }
     }
 
-    let stdin_rel = request.stdin.as_ref().map(|(path, _)| rel(&discover::normalize(path)));
+    let stdin_rel = request
+        .stdin
+        .as_ref()
+        .map(|(path, _)| rel(&discover::normalize(path)));
     let requested: Option<Vec<String>> = request.paths.as_ref().map(|paths| {
-        paths.iter().flat_map(|p| {
-            if p.is_dir() { discover::markdown_files(p).iter().map(|f| rel(f)).collect() } else { vec![rel(&discover::normalize(p))] }
-        }).chain(stdin_rel.clone()).collect()
+        paths
+            .iter()
+            .flat_map(|p| {
+                if p.is_dir() {
+                    discover::markdown_files(p).iter().map(|f| rel(f)).collect()
+                } else {
+                    vec![rel(&discover::normalize(p))]
+                }
+            })
+            .chain(stdin_rel.clone())
+            .collect()
     });
-    let requested: Option<HashSet<String>> = requested.map(|r| r.into_iter().filter(|rel| !settings.is_excluded(rel)).collect());
+    let requested: Option<HashSet<String>> = requested.map(|r| {
+        r.into_iter()
+            .filter(|rel| !settings.is_excluded(rel))
+            .collect()
+    });
     let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
 
     // An unsaved buffer outside every collection is still linted, on its own.
@@ -185,7 +265,12 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
     }
 
     let mut collections = Vec::new();
-    let groups = settings.collections.iter().zip(files).map(|(c, f)| (c.clone(), f)).chain(extra.map(|c| (c, vec![stdin_rel.clone().unwrap_or_default()])));
+    let groups = settings
+        .collections
+        .iter()
+        .zip(files)
+        .map(|(c, f)| (c.clone(), f))
+        .chain(extra.map(|c| (c, vec![stdin_rel.clone().unwrap_or_default()])));
     for (collection, files) in groups {
         if !files.iter().any(|f| is_requested(f)) {
             continue;
@@ -196,7 +281,8 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
                 let display = discover::normalize(&settings.root.join(rel));
                 let bytes = match (&request.stdin, &stdin_rel) {
                     (Some((_, text)), Some(s)) if s == rel => text.clone().into_bytes(),
-                    _ => std::fs::read(root.join(rel)).map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
+                    _ => std::fs::read(root.join(rel))
+                        .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
                 };
                 Ok((Post::from_bytes(display, bytes), is_requested(rel)))
             })

@@ -29,7 +29,11 @@ pub fn render(settings: &Settings, root: &Path) -> String {
                     .include_patterns
                     .iter()
                     .flat_map(|p| discover::markdown_files(&root.join(discover::literal_prefix(p))))
-                    .filter_map(|f| std::fs::read(&f).ok().map(|bytes| Post::from_bytes(f, bytes)))
+                    .filter_map(|f| {
+                        std::fs::read(&f)
+                            .ok()
+                            .map(|bytes| Post::from_bytes(f, bytes))
+                    })
                     .collect();
                 let count = posts.len();
                 Collection::new(collection, posts, vec![false; count]).preset
@@ -49,7 +53,12 @@ pub fn render(settings: &Settings, root: &Path) -> String {
              # type = \"string\"\n\
              # required = true\n",
             name = collection.name,
-            include = collection.include_patterns.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", "),
+            include = collection
+                .include_patterns
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             preset = preset.name(),
         );
     }

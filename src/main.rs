@@ -10,7 +10,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // clap's own exit code for usage errors is 2, like ours; help and version are 0.
-            return ExitCode::from(if e.use_stderr() { postlint::EXIT_FAILURE } else { postlint::EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                postlint::EXIT_FAILURE
+            } else {
+                postlint::EXIT_OK
+            });
         }
     };
     postlint::run(cli)

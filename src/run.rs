@@ -40,7 +40,10 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
-    let selection = RuleSelection { select: args.select.clone(), ignore: args.ignore.clone() };
+    let selection = RuleSelection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
     let cwd = std::env::current_dir()?;
     let stdin = match &args.stdin_filename {
         Some(path) => {
@@ -75,8 +78,15 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
                 return Ok(EXIT_FAILURE);
             }
         };
-        let key = settings.config_path.clone().unwrap_or_else(|| settings.root.clone());
-        projects.entry(key).or_insert_with(|| (settings, Vec::new())).1.push(cwd.join(start));
+        let key = settings
+            .config_path
+            .clone()
+            .unwrap_or_else(|| settings.root.clone());
+        projects
+            .entry(key)
+            .or_insert_with(|| (settings, Vec::new()))
+            .1
+            .push(cwd.join(start));
     }
 
     let mut outcome = Outcome::default();
@@ -95,8 +105,16 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     }
     let _ = args.offline; // The network phase has no rules yet; `--offline` is accepted for hooks and CI.
 
-    let format = args.format.unwrap_or(if io::stdout().is_terminal() { Format::Pretty } else { Format::Concise });
-    let options = Options { color: color(args), width: terminal_width(), quiet: args.quiet };
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        Format::Pretty
+    } else {
+        Format::Concise
+    });
+    let options = Options {
+        color: color(args),
+        width: terminal_width(),
+        quiet: args.quiet,
+    };
     report::render(format, &outcome, &options, out)?;
     out.flush()?;
     for error in &outcome.errors {
@@ -104,7 +122,11 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     }
     Ok(if !outcome.errors.is_empty() {
         EXIT_FAILURE
-    } else if outcome.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    } else if outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+    {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -112,11 +134,16 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
 }
 
 fn color(args: &CheckArgs) -> bool {
-    !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+    !args.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && io::stdout().is_terminal()
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }
 
 /// A config problem, shown with its place in postlint.toml.
@@ -127,22 +154,47 @@ pub fn print_config_error(error: &ConfigError, color: bool) {
         diagnostic = diagnostic.with_help(help.clone());
     }
     if let Some(span) = error.span {
-        diagnostic = diagnostic.with_label(LabeledSpan::new_primary_with_span(None, SourceSpan::new(span.start.into(), span.len())));
+        diagnostic = diagnostic.with_label(LabeledSpan::new_primary_with_span(
+            None,
+            SourceSpan::new(span.start.into(), span.len()),
+        ));
     }
-    let report = miette::Report::new(diagnostic).with_source_code(NamedSource::new(error.path.display().to_string(), error.source.clone()));
-    let options = Options { color, width: terminal_width(), quiet: true };
+    let report = miette::Report::new(diagnostic).with_source_code(NamedSource::new(
+        error.path.display().to_string(),
+        error.source.clone(),
+    ));
+    let options = Options {
+        color,
+        width: terminal_width(),
+        quiet: true,
+    };
     let handler = crate::report::pretty_handler(&options);
-    eprint!("{}", crate::report::render_miette(&handler, report.as_ref()));
+    eprint!(
+        "{}",
+        crate::report::render_miette(&handler, report.as_ref())
+    );
 }
 
 fn list_rules(out: &mut dyn Write) -> io::Result<()> {
     let width = rules::names().map(str::len).max().unwrap_or(0);
-    writeln!(out, "{:width$}  {:8}  {:12}  {:7}  summary", "rule", "severity", "category", "fixable")?;
+    writeln!(
+        out,
+        "{:width$}  {:8}  {:12}  {:7}  summary",
+        "rule", "severity", "category", "fixable"
+    )?;
     for rule in rules::all() {
         let m = rule.meta();
-        let severity = if m.enabled { m.severity.as_str() } else { "off" };
+        let severity = if m.enabled {
+            m.severity.as_str()
+        } else {
+            "off"
+        };
         let fixable = if m.fixable { "yes" } else { "no" };
-        writeln!(out, "{:width$}  {severity:8}  {:12}  {fixable:7}  {}", m.name, m.category, m.summary)?;
+        writeln!(
+            out,
+            "{:width$}  {severity:8}  {:12}  {fixable:7}  {}",
+            m.name, m.category, m.summary
+        )?;
     }
     Ok(())
 }
@@ -187,8 +239,17 @@ fn init(path: &Path, force: bool, out: &mut dyn Write) -> io::Result<u8> {
 
 /// Writes through a temporary file in the same folder and a rename, so a crash leaves no half file.
 pub fn write_atomically(target: &Path, text: &str) -> io::Result<()> {
-    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.postlint-tmp", target.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.postlint-tmp",
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file")
+    ));
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, target)
 }

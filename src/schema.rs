@@ -74,7 +74,13 @@ impl FieldType {
             FieldType::Url => "an absolute URL".into(),
             FieldType::UrlOrPath => "a URL or a path".into(),
             FieldType::List(item) if **item == FieldType::Any => "a list".into(),
-            FieldType::List(item) => format!("a list of {}", item.describe().trim_start_matches("a ").trim_start_matches("an ")).replace("string", "strings"),
+            FieldType::List(item) => format!(
+                "a list of {}",
+                item.describe()
+                    .trim_start_matches("a ")
+                    .trim_start_matches("an ")
+            )
+            .replace("string", "strings"),
         }
     }
 }
@@ -90,7 +96,11 @@ pub struct Field {
 
 impl Field {
     fn new(ty: FieldType, required: bool) -> Field {
-        Field { ty, required, allowed: Vec::new() }
+        Field {
+            ty,
+            required,
+            allowed: Vec::new(),
+        }
     }
 }
 
@@ -112,7 +122,11 @@ pub struct Schema {
 impl Schema {
     /// No declared fields, anything allowed: used when nothing is known about a collection.
     pub fn open() -> Schema {
-        Schema { fields: BTreeMap::new(), unknown: UnknownFields::Allow, front_matter_required: false }
+        Schema {
+            fields: BTreeMap::new(),
+            unknown: UnknownFields::Allow,
+            front_matter_required: false,
+        }
     }
 }
 
@@ -131,7 +145,14 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const NAMES: [&'static str; 6] = ["astro-paper", "astro-paper-v3", "hugo", "jekyll", "hexo", "generic"];
+    pub const NAMES: [&'static str; 6] = [
+        "astro-paper",
+        "astro-paper-v3",
+        "hugo",
+        "jekyll",
+        "hexo",
+        "generic",
+    ];
 
     pub fn parse(name: &str) -> Option<Preset> {
         Some(match name {
@@ -170,8 +191,16 @@ impl Preset {
         let strings = || List(Box::new(String));
         let (fields, unknown): (Vec<(&str, FieldType, bool)>, UnknownFields) = match self {
             Preset::AstroPaper | Preset::AstroPaperV3 => {
-                let slug = if self == Preset::AstroPaper { "slug" } else { "postSlug" };
-                let unknown = if self == Preset::AstroPaper { Severity::Warning } else { Severity::Error };
+                let slug = if self == Preset::AstroPaper {
+                    "slug"
+                } else {
+                    "postSlug"
+                };
+                let unknown = if self == Preset::AstroPaper {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
                 (
                     vec![
                         ("title", String, true),
@@ -239,7 +268,10 @@ impl Preset {
             Preset::Generic => return Schema::open(),
         };
         Schema {
-            fields: fields.into_iter().map(|(name, ty, required)| (name.to_owned(), Field::new(ty, required))).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(name, ty, required)| (name.to_owned(), Field::new(ty, required)))
+                .collect(),
             unknown,
             front_matter_required: true,
         }

@@ -102,7 +102,11 @@ pub struct Settings {
 impl Settings {
     /// Settings for the project holding `start` (a file or folder): the nearest config, or
     /// `config_override`, or detection.
-    pub fn discover(start: &Path, config_override: Option<&Path>, selection: &RuleSelection) -> Result<Settings, ConfigError> {
+    pub fn discover(
+        start: &Path,
+        config_override: Option<&Path>,
+        selection: &RuleSelection,
+    ) -> Result<Settings, ConfigError> {
         let cwd = std::env::current_dir().unwrap_or_default();
         let start_dir = start_folder(&cwd, start);
         let config_path = match config_override {
@@ -115,7 +119,14 @@ impl Settings {
                 let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 Settings::build(&cwd, root, Some(path), &config, &source, selection)
             }
-            None => Settings::build(&cwd, detect_root(&start_dir), None, &Config::default(), "", selection),
+            None => Settings::build(
+                &cwd,
+                detect_root(&start_dir),
+                None,
+                &Config::default(),
+                "",
+                selection,
+            ),
         }
     }
 
@@ -123,12 +134,28 @@ impl Settings {
     pub fn detect(start: &Path) -> Settings {
         let cwd = std::env::current_dir().unwrap_or_default();
         let root = detect_root(&start_folder(&cwd, start));
-        Settings::build(&cwd, root, None, &Config::default(), "", &RuleSelection::default()).expect("an empty config is valid")
+        Settings::build(
+            &cwd,
+            root,
+            None,
+            &Config::default(),
+            "",
+            &RuleSelection::default(),
+        )
+        .expect("an empty config is valid")
     }
 
-    fn build(cwd: &Path, root: PathBuf, config_path: Option<PathBuf>, config: &Config, source: &str, selection: &RuleSelection) -> Result<Settings, ConfigError> {
+    fn build(
+        cwd: &Path,
+        root: PathBuf,
+        config_path: Option<PathBuf>,
+        config: &Config,
+        source: &str,
+        selection: &RuleSelection,
+    ) -> Result<Settings, ConfigError> {
         let path = config_path.clone().unwrap_or_default();
-        let error = |span: Option<Span>, message: String| ConfigError::new(&path, source, span, message);
+        let error =
+            |span: Option<Span>, message: String| ConfigError::new(&path, source, span, message);
         let mut settings = Settings {
             root: display_root(&root, cwd),
             config_path,
@@ -143,16 +170,25 @@ impl Settings {
             rule_options: HashMap::new(),
         };
         for (name, collection) in &config.collections {
-            settings.collections.push(collection_settings(name, collection).map_err(|(span, message, help)| error(span, message).with_help(help))?);
+            settings.collections.push(
+                collection_settings(name, collection)
+                    .map_err(|(span, message, help)| error(span, message).with_help(help))?,
+            );
         }
         if config.collections.is_empty() {
             settings.collections = detect_collections(&root);
         }
-        settings.resolve_levels(config, selection).map_err(|(span, message, help)| error(span, message).with_help(help))?;
+        settings
+            .resolve_levels(config, selection)
+            .map_err(|(span, message, help)| error(span, message).with_help(help))?;
         Ok(settings)
     }
 
-    fn resolve_levels(&mut self, config: &Config, selection: &RuleSelection) -> Result<(), (Option<Span>, String, Option<String>)> {
+    fn resolve_levels(
+        &mut self,
+        config: &Config,
+        selection: &RuleSelection,
+    ) -> Result<(), (Option<Span>, String, Option<String>)> {
         for rule in rules::all() {
             let meta = rule.meta();
             if meta.enabled {
@@ -161,7 +197,8 @@ impl Settings {
         }
         for (name, value) in &config.rules {
             let span = Some(Span::from(name.span()));
-            let rule = rules::by_name(name.get_ref()).ok_or_else(|| unknown_rule(name.get_ref(), span))?;
+            let rule =
+                rules::by_name(name.get_ref()).ok_or_else(|| unknown_rule(name.get_ref(), span))?;
             let meta = rule.meta();
             let (level, options) = match value.get_ref() {
                 RuleConfig::Level(level) => (Some(level.clone()), toml::Table::new()),
@@ -169,16 +206,30 @@ impl Settings {
                     let mut options = table.clone();
                     let level = match options.remove("severity") {
                         Some(toml::Value::String(s)) => Some(s),
-                        Some(_) => return Err((Some(Span::from(value.span())), "`severity` must be a string".into(), None)),
+                        Some(_) => {
+                            return Err((
+                                Some(Span::from(value.span())),
+                                "`severity` must be a string".into(),
+                                None,
+                            ));
+                        }
                         None => None,
                     };
                     for key in options.keys() {
                         if !meta.options.contains(&key.as_str()) {
-                            let known: Vec<&str> = std::iter::once("severity").chain(meta.options.iter().copied()).collect();
+                            let known: Vec<&str> = std::iter::once("severity")
+                                .chain(meta.options.iter().copied())
+                                .collect();
                             let help = config::did_you_mean(key, known.iter().copied())
                                 .map(|k| format!("did you mean `{k}`?"))
-                                .unwrap_or_else(|| format!("`{}` accepts: {}", meta.name, known.join(", ")));
-                            return Err((Some(Span::from(value.span())), format!("unknown option `{key}` for rule `{}`", meta.name), Some(help)));
+                                .unwrap_or_else(|| {
+                                    format!("`{}` accepts: {}", meta.name, known.join(", "))
+                                });
+                            return Err((
+                                Some(Span::from(value.span())),
+                                format!("unknown option `{key}` for rule `{}`", meta.name),
+                                Some(help),
+                            ));
                         }
                     }
                     (level, options)
@@ -186,7 +237,11 @@ impl Settings {
             };
             if let Some(level) = level {
                 let parsed = Level::parse(&level).ok_or_else(|| {
-                    (Some(Span::from(value.span())), format!("unknown severity `{level}`"), Some(format!("use one of: {}", Level::NAMES.join(", "))))
+                    (
+                        Some(Span::from(value.span())),
+                        format!("unknown severity `{level}`"),
+                        Some(format!("use one of: {}", Level::NAMES.join(", "))),
+                    )
                 })?;
                 match parsed {
                     Level::Off => {
@@ -203,13 +258,20 @@ impl Settings {
         if !selection.select.is_empty() {
             let mut selected = HashMap::new();
             for name in &selection.select {
-                let meta = rules::by_name(name).ok_or_else(|| unknown_rule(name, None))?.meta();
-                selected.insert(meta.name, self.levels.get(meta.name).copied().unwrap_or(meta.severity));
+                let meta = rules::by_name(name)
+                    .ok_or_else(|| unknown_rule(name, None))?
+                    .meta();
+                selected.insert(
+                    meta.name,
+                    self.levels.get(meta.name).copied().unwrap_or(meta.severity),
+                );
             }
             self.levels = selected;
         }
         for name in &selection.ignore {
-            let meta = rules::by_name(name).ok_or_else(|| unknown_rule(name, None))?.meta();
+            let meta = rules::by_name(name)
+                .ok_or_else(|| unknown_rule(name, None))?
+                .meta();
             self.levels.remove(meta.name);
         }
         Ok(())
@@ -232,18 +294,30 @@ impl Settings {
 }
 
 fn unknown_rule(name: &str, span: Option<Span>) -> (Option<Span>, String, Option<String>) {
-    let help = config::did_you_mean(name, rules::names()).map(|n| format!("did you mean `{n}`?")).or(Some("`postlint rules` lists every rule".into()));
+    let help = config::did_you_mean(name, rules::names())
+        .map(|n| format!("did you mean `{n}`?"))
+        .or(Some("`postlint rules` lists every rule".into()));
     (span, format!("unknown rule `{name}`"), help)
 }
 
-fn collection_settings(name: &str, config: &CollectionConfig) -> Result<CollectionSettings, (Option<Span>, String, Option<String>)> {
+fn collection_settings(
+    name: &str,
+    config: &CollectionConfig,
+) -> Result<CollectionSettings, (Option<Span>, String, Option<String>)> {
     let include = discover::glob_set(&config.include).map_err(|e| (None, e, None))?;
     let exclude = discover::glob_set(&config.exclude).map_err(|e| (None, e, None))?;
     let preset = match &config.preset {
         None => None,
         Some(p) => Some(Preset::parse(p.get_ref()).ok_or_else(|| {
-            let help = config::did_you_mean(p.get_ref(), Preset::NAMES).map_or_else(|| format!("use one of: {}", Preset::NAMES.join(", ")), |n| format!("did you mean `{n}`?"));
-            (Some(Span::from(p.span())), format!("unknown preset `{}`", p.get_ref()), Some(help))
+            let help = config::did_you_mean(p.get_ref(), Preset::NAMES).map_or_else(
+                || format!("use one of: {}", Preset::NAMES.join(", ")),
+                |n| format!("did you mean `{n}`?"),
+            );
+            (
+                Some(Span::from(p.span())),
+                format!("unknown preset `{}`", p.get_ref()),
+                Some(help),
+            )
         })?),
     };
     let unknown_fields = match &config.unknown_fields {
@@ -252,7 +326,13 @@ fn collection_settings(name: &str, config: &CollectionConfig) -> Result<Collecti
             Some(Level::Off) => UnknownFields::Allow,
             Some(Level::On(severity)) => UnknownFields::Report(severity),
             None if u.get_ref() == "allow" => UnknownFields::Allow,
-            None => return Err((Some(Span::from(u.span())), format!("unknown value `{}` for `unknown-fields`", u.get_ref()), Some("use one of: allow, info, warning, error".into()))),
+            None => {
+                return Err((
+                    Some(Span::from(u.span())),
+                    format!("unknown value `{}` for `unknown-fields`", u.get_ref()),
+                    Some("use one of: allow, info, warning, error".into()),
+                ));
+            }
         }),
     };
     let mut fields = Vec::new();
@@ -260,11 +340,25 @@ fn collection_settings(name: &str, config: &CollectionConfig) -> Result<Collecti
         let ty = match &field.ty {
             None => FieldType::Any,
             Some(t) => FieldType::parse(t.get_ref()).ok_or_else(|| {
-                let help = config::did_you_mean(t.get_ref(), FieldType::NAMES).map_or_else(|| format!("use one of: {}", FieldType::NAMES.join(", ")), |n| format!("did you mean `{n}`?"));
-                (Some(Span::from(t.span())), format!("unknown field type `{}`", t.get_ref()), Some(help))
+                let help = config::did_you_mean(t.get_ref(), FieldType::NAMES).map_or_else(
+                    || format!("use one of: {}", FieldType::NAMES.join(", ")),
+                    |n| format!("did you mean `{n}`?"),
+                );
+                (
+                    Some(Span::from(t.span())),
+                    format!("unknown field type `{}`", t.get_ref()),
+                    Some(help),
+                )
             })?,
         };
-        fields.push((field_name.clone(), Field { ty, required: field.required.unwrap_or(false), allowed: field.allowed.clone() }));
+        fields.push((
+            field_name.clone(),
+            Field {
+                ty,
+                required: field.required.unwrap_or(false),
+                allowed: field.allowed.clone(),
+            },
+        ));
     }
     Ok(CollectionSettings {
         name: name.to_owned(),
@@ -281,7 +375,11 @@ fn collection_settings(name: &str, config: &CollectionConfig) -> Result<Collecti
 /// The folder a path stands in (itself for a folder), absolute.
 fn start_folder(cwd: &Path, start: &Path) -> PathBuf {
     let absolute = discover::normalize(&cwd.join(start));
-    if absolute.is_file() || discover::is_markdown(&absolute) { absolute.parent().map(Path::to_path_buf).unwrap_or(absolute) } else { absolute }
+    if absolute.is_file() || discover::is_markdown(&absolute) {
+        absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
+    } else {
+        absolute
+    }
 }
 
 /// Site layouts recognised without a config: (marker folder, preset).
@@ -317,21 +415,42 @@ fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
             continue;
         }
         if preset.is_some() {
-            let name = marker.rsplit('/').next().unwrap_or(marker).trim_start_matches('_');
-            found.push(CollectionSettings::detected(name, &format!("{marker}/**/*.{{md,markdown}}"), preset));
+            let name = marker
+                .rsplit('/')
+                .next()
+                .unwrap_or(marker)
+                .trim_start_matches('_');
+            found.push(CollectionSettings::detected(
+                name,
+                &format!("{marker}/**/*.{{md,markdown}}"),
+                preset,
+            ));
             continue;
         }
-        let mut subdirs: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().filter_map(Result::ok).filter(|e| e.path().is_dir()).collect();
+        let mut subdirs: Vec<_> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_dir())
+            .collect();
         subdirs.sort_by_key(|e| e.file_name());
         for entry in subdirs {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !discover::markdown_files(&entry.path()).is_empty() {
-                found.push(CollectionSettings::detected(&name, &format!("{marker}/{name}/**/*.{{md,markdown}}"), None));
+                found.push(CollectionSettings::detected(
+                    &name,
+                    &format!("{marker}/{name}/**/*.{{md,markdown}}"),
+                    None,
+                ));
             }
         }
     }
     if found.is_empty() {
-        found.push(CollectionSettings::detected("posts", "**/*.{md,markdown}", Some(Preset::Generic)));
+        found.push(CollectionSettings::detected(
+            "posts",
+            "**/*.{md,markdown}",
+            Some(Preset::Generic),
+        ));
     }
     found
 }
@@ -339,5 +458,14 @@ fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
 /// The root as the user will see it in paths: relative to the current directory when below it.
 fn display_root(root: &Path, cwd: &Path) -> PathBuf {
     let relative = discover::relative(root, cwd);
-    if relative.components().filter(|c| matches!(c, std::path::Component::ParentDir)).count() > 2 { root.to_owned() } else { relative }
+    if relative
+        .components()
+        .filter(|c| matches!(c, std::path::Component::ParentDir))
+        .count()
+        > 2
+    {
+        root.to_owned()
+    } else {
+        relative
+    }
 }

@@ -39,10 +39,19 @@ const PREFIXES: [(&str, DirectiveKind); 5] = [
 /// Every directive of a post in source order: YAML comments first, then body comments.
 pub fn directives(post: &Post) -> Vec<Directive> {
     let mut found = Vec::new();
-    if let Some(fm) = post.front_matter.as_ref().filter(|fm| fm.format == Format::Yaml) {
+    if let Some(fm) = post
+        .front_matter
+        .as_ref()
+        .filter(|fm| fm.format == Format::Yaml)
+    {
         for (start, line) in lines(&post.source[fm.content.range()], fm.content.start) {
             if let Some(hash) = yaml_comment_start(line) {
-                parse_directive(&line[hash + 1..], start + hash + 1, Span::new(start + hash, start + line.len()), &mut found);
+                parse_directive(
+                    &line[hash + 1..],
+                    start + hash + 1,
+                    Span::new(start + hash, start + line.len()),
+                    &mut found,
+                );
             }
         }
     }
@@ -71,7 +80,11 @@ fn yaml_comment_start(line: &str) -> Option<usize> {
     for (i, c) in line.char_indices() {
         match (quote, c) {
             (None, '#') if prev == ' ' || prev == '\t' => return Some(i),
-            (None, '"' | '\'') if prev == ' ' || prev == ':' || prev == '-' || prev == '[' || prev == ',' => quote = Some(c),
+            (None, '"' | '\'')
+                if prev == ' ' || prev == ':' || prev == '-' || prev == '[' || prev == ',' =>
+            {
+                quote = Some(c)
+            }
             (Some(q), c) if c == q => quote = None,
             _ => {}
         }
@@ -84,7 +97,9 @@ fn yaml_comment_start(line: &str) -> Option<usize> {
 fn parse_directive(text: &str, offset: usize, span: Span, out: &mut Vec<Directive>) {
     let trimmed = text.trim_start();
     let lead = text.len() - trimmed.len();
-    let Some((prefix, kind)) = PREFIXES.iter().find(|(p, _)| trimmed.starts_with(p)) else { return };
+    let Some((prefix, kind)) = PREFIXES.iter().find(|(p, _)| trimmed.starts_with(p)) else {
+        return;
+    };
     let rest = &trimmed[prefix.len()..];
     // `postlint-disable-lines` is not a directive: the keyword must end here.
     if rest.chars().next().is_some_and(|c| !c.is_whitespace()) {
@@ -96,12 +111,23 @@ fn parse_directive(text: &str, offset: usize, span: Span, out: &mut Vec<Directiv
     for word in rest.split(|c: char| c.is_whitespace() || c == ',') {
         let at = rest[pos..].find(word).map_or(pos, |i| pos + i);
         pos = at + word.len();
-        if word.is_empty() || word == "--" {
+        // `-- reason` ends the rule list, as in ESLint.
+        if word == "--" {
+            break;
+        }
+        if word.is_empty() {
             continue;
         }
-        rules.push((word.to_owned(), Span::new(rest_offset + at, rest_offset + at + word.len())));
+        rules.push((
+            word.to_owned(),
+            Span::new(rest_offset + at, rest_offset + at + word.len()),
+        ));
     }
-    out.push(Directive { kind: *kind, span, rules });
+    out.push(Directive {
+        kind: *kind,
+        span,
+        rules,
+    });
 }
 
 /// Answers whether a finding of a rule at an offset is switched off in one post.
@@ -112,7 +138,10 @@ pub struct Suppressions<'a> {
 
 impl<'a> Suppressions<'a> {
     pub fn new(post: &'a Post) -> Self {
-        Suppressions { post, directives: directives(post) }
+        Suppressions {
+            post,
+            directives: directives(post),
+        }
     }
 
     pub fn is_suppressed(&self, rule: &str, at: usize) -> bool {
@@ -124,7 +153,13 @@ impl<'a> Suppressions<'a> {
                 continue;
             }
             let first = self.post.lines.line_of(directive.span.start);
-            let last = self.post.lines.line_of(directive.span.end.saturating_sub(1).max(directive.span.start));
+            let last = self.post.lines.line_of(
+                directive
+                    .span
+                    .end
+                    .saturating_sub(1)
+                    .max(directive.span.start),
+            );
             match directive.kind {
                 DirectiveKind::File => return true,
                 DirectiveKind::Line if (first..=last).contains(&line) => return true,
@@ -149,7 +184,8 @@ mod tests {
 
     #[test]
     fn next_line_and_same_line() {
-        let text = "<!-- postlint-disable-next-line a, b -->\nX\nY <!-- postlint-disable-line c -->\n";
+        let text =
+            "<!-- postlint-disable-next-line a, b -->\nX\nY <!-- postlint-disable-line c -->\n";
         assert!(suppressed(text, "a", "X"));
         assert!(suppressed(text, "b", "X"));
         assert!(!suppressed(text, "c", "X"));
@@ -168,7 +204,11 @@ mod tests {
 
     #[test]
     fn file_wide() {
-        assert!(suppressed("X\n\n<!-- postlint-disable-file a -->\n", "a", "X"));
+        assert!(suppressed(
+            "X\n\n<!-- postlint-disable-file a -->\n",
+            "a",
+            "X"
+        ));
     }
 
     #[test]

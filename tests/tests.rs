@@ -1,1 +1,8 @@
-mod x {}
+//! The integration tests: one binary, one module per concern.
+
+mod cli;
+mod common;
+mod docs;
+mod fixtures;
+mod hostile;
+mod snapshots;

@@ -26,6 +26,15 @@ pub struct Offline;
 
 impl Checker for Offline {
     fn check(&self, urls: &[String]) -> HashMap<String, UrlStatus> {
-        urls.iter().map(|u| (u.clone(), UrlStatus::Unverified { reason: "offline".into() })).collect()
+        urls.iter()
+            .map(|u| {
+                (
+                    u.clone(),
+                    UrlStatus::Unverified {
+                        reason: "offline".into(),
+                    },
+                )
+            })
+            .collect()
     }
 }

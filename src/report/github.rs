@@ -36,7 +36,9 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
 
 /// Escaping of a command's message, as the Actions toolkit does.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a property value: the message escapes plus `:` and `,`.

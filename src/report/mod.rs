@@ -40,7 +40,12 @@ pub struct Options {
     pub quiet: bool,
 }
 
-pub fn render(format: Format, outcome: &Outcome, options: &Options, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    format: Format,
+    outcome: &Outcome,
+    options: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Pretty => pretty::render(outcome, options, out),
         Format::Concise => concise::render(outcome, options, out),
@@ -64,9 +69,19 @@ pub fn range(outcome: &Outcome, path: &Path, span: Span) -> Range {
         Some(Source { text, lines }) => {
             let start = lines.line_col(text, span.start);
             let end = lines.line_col(text, span.end);
-            Range { line: start.line, column: start.column, end_line: end.line, end_column: end.column }
+            Range {
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+            }
         }
-        None => Range { line: 1, column: 1, end_line: 1, end_column: 1 },
+        None => Range {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        },
     }
 }
 
@@ -95,15 +110,23 @@ pub fn summary(outcome: &Outcome) -> String {
     let c = counts(&outcome.diagnostics);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let posts = plural(outcome.files_checked, "post");
-    let parts: Vec<String> = [(c.errors, "error"), (c.warnings, "warning"), (c.infos, "info")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, w)| plural(n, w))
-        .collect();
+    let parts: Vec<String> = [
+        (c.errors, "error"),
+        (c.warnings, "warning"),
+        (c.infos, "info"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| plural(n, w))
+    .collect();
     match parts.len() {
         0 => format!("No problems found in {posts}."),
         1 => format!("Found {} in {posts}.", parts[0]),
-        n => format!("Found {} and {} in {posts}.", parts[..n - 1].join(", "), parts[n - 1]),
+        n => format!(
+            "Found {} and {} in {posts}.",
+            parts[..n - 1].join(", "),
+            parts[n - 1]
+        ),
     }
 }
 

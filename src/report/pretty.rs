@@ -16,17 +16,33 @@ use crate::engine::Outcome;
 pub fn render(outcome: &Outcome, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     let handler = handler(options);
     for d in &outcome.diagnostics {
-        let source = outcome.sources.get(&d.path).map(|s| s.text.clone()).unwrap_or_else(|| Arc::from(""));
+        let source = outcome
+            .sources
+            .get(&d.path)
+            .map(|s| s.text.clone())
+            .unwrap_or_else(|| Arc::from(""));
         let related = d
             .related
             .iter()
             .map(|r| {
-                let text = outcome.sources.get(&r.path).map(|s| s.text.clone()).unwrap_or_else(|| Arc::from(""));
-                Related { message: r.message.clone(), source: NamedSource::new(display_path(&r.path), text), span: r.span }
+                let text = outcome
+                    .sources
+                    .get(&r.path)
+                    .map(|s| s.text.clone())
+                    .unwrap_or_else(|| Arc::from(""));
+                Related {
+                    message: r.message.clone(),
+                    source: NamedSource::new(display_path(&r.path), text),
+                    span: r.span,
+                }
             })
             .collect();
-        let report = Report { diagnostic: d, source: NamedSource::new(display_path(&d.path), source), related };
-        write!(out, "{}", render_one(&handler, &report))?;
+        let report = Report {
+            diagnostic: d,
+            source: NamedSource::new(display_path(&d.path), source),
+            related,
+        };
+        writeln!(out, "{}", render_one(&handler, &report))?;
     }
     if !options.quiet {
         writeln!(out, "{}", summary(outcome))?;
@@ -35,8 +51,14 @@ pub fn render(outcome: &Outcome, options: &Options, out: &mut dyn Write) -> io::
 }
 
 pub fn handler(options: &Options) -> GraphicalReportHandler {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false)
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false)
 }
 
 pub fn render_one(handler: &GraphicalReportHandler, report: &dyn miette::Diagnostic) -> String {
@@ -85,7 +107,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -95,7 +120,10 @@ impl miette::Diagnostic for Report<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let d = self.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(d.label.clone(), span(d.span));
-        let secondary = d.labels.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span)));
+        let secondary = d
+            .labels
+            .iter()
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 
@@ -103,7 +131,9 @@ impl miette::Diagnostic for Report<'_> {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -138,6 +168,8 @@ impl miette::Diagnostic for Related {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(None, span(self.span)))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(None, span(self.span)),
+        )))
     }
 }

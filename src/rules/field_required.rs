@@ -21,13 +21,25 @@ impl Rule for FieldRequired {
 
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         // Without parsed front matter the missing block or the syntax error is the finding.
-        let Some(fm) = ctx.post.front_matter.as_ref().filter(|fm| fm.root.is_some()) else { return };
+        let Some(fm) = ctx
+            .post
+            .front_matter
+            .as_ref()
+            .filter(|fm| fm.root.is_some())
+        else {
+            return;
+        };
         for (name, field) in &ctx.collection.schema.fields {
             if field.required && fm.get(name).is_none() {
                 out.push(
-                    Diagnostic::new(&Self::META, ctx.post.path(), fm.open_fence, format!("required field `{name}` is missing"))
-                        .with_label(format!("`{name}` is missing from this front matter"))
-                        .with_help(format!("add `{name}:` with {}", field.ty.describe())),
+                    Diagnostic::new(
+                        &Self::META,
+                        ctx.post.path(),
+                        fm.open_fence,
+                        format!("required field `{name}` is missing"),
+                    )
+                    .with_label(format!("`{name}` is missing from this front matter"))
+                    .with_help(format!("add `{name}:` with {}", field.ty.describe())),
                 );
             }
         }

@@ -30,9 +30,13 @@ impl Rule for FieldTypeRule {
     }
 
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(fm) = &ctx.post.front_matter else { return };
+        let Some(fm) = &ctx.post.front_matter else {
+            return;
+        };
         for entry in fm.entries() {
-            let Some(field) = ctx.collection.schema.fields.get(&entry.key) else { continue };
+            let Some(field) = ctx.collection.schema.fields.get(&entry.key) else {
+                continue;
+            };
             // An empty value is `field-empty`'s business, not a type error.
             if entry.value.value == Value::Null {
                 continue;
@@ -42,13 +46,27 @@ impl Rule for FieldTypeRule {
             if problems.is_empty() && !field.allowed.is_empty() {
                 let text = entry.value.value.scalar_text().unwrap_or_default();
                 if !field.allowed.contains(&text) {
-                    let allowed = field.allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-                    let help = did_you_mean(&text, field.allowed.iter().map(String::as_str)).map_or_else(|| format!("use one of: {allowed}"), |a| format!("did you mean `{a}`?"));
-                    problems.push(Mismatch { span: entry.value.span, message: format!("`{}` is not an allowed value of `{}`", text, entry.key), help: Some(help) });
+                    let allowed = field
+                        .allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let help = did_you_mean(&text, field.allowed.iter().map(String::as_str))
+                        .map_or_else(
+                            || format!("use one of: {allowed}"),
+                            |a| format!("did you mean `{a}`?"),
+                        );
+                    problems.push(Mismatch {
+                        span: entry.value.span,
+                        message: format!("`{}` is not an allowed value of `{}`", text, entry.key),
+                        help: Some(help),
+                    });
                 }
             }
             for problem in problems {
-                let mut diagnostic = Diagnostic::new(&Self::META, ctx.post.path(), problem.span, problem.message);
+                let mut diagnostic =
+                    Diagnostic::new(&Self::META, ctx.post.path(), problem.span, problem.message);
                 if let Some(help) = problem.help {
                     diagnostic = diagnostic.with_help(help);
                 }
@@ -60,16 +78,29 @@ impl Rule for FieldTypeRule {
 
 fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
     let found = node.value.type_name();
-    let mismatch = |help: Option<String>| Mismatch { span: node.span, message: format!("`{key}` should be {}, found {} {found}", ty.describe(), article(found)), help };
+    let mismatch = |help: Option<String>| Mismatch {
+        span: node.span,
+        message: format!(
+            "`{key}` should be {}, found {} {found}",
+            ty.describe(),
+            article(found)
+        ),
+        help,
+    };
     match (ty, &node.value) {
         (FieldType::Any, _)
         | (FieldType::String, Value::Str(..))
         | (FieldType::Bool, Value::Bool(_))
         | (FieldType::Int, Value::Int(_))
         | (FieldType::Number, Value::Int(_) | Value::Float(_))
-        | (FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime, Value::Datetime(_))
+        | (
+            FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime,
+            Value::Datetime(_),
+        )
         | (FieldType::OptionalDatetime, Value::Null) => {}
-        (FieldType::Datetime | FieldType::OptionalDatetime, Value::Str(text, style)) if looks_like_date(text) => {
+        (FieldType::Datetime | FieldType::OptionalDatetime, Value::Str(text, style))
+            if looks_like_date(text) =>
+        {
             if *style == StrStyle::Quoted {
                 out.push(Mismatch {
                     span: node.span,
@@ -81,7 +112,11 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
         (FieldType::DatetimeText, Value::Str(text, _)) if looks_like_date(text) => {}
         (FieldType::Url | FieldType::UrlOrPath, Value::Str(text, _)) => {
             if let Some(problem) = url_problem(text, *ty == FieldType::UrlOrPath) {
-                out.push(Mismatch { span: node.span, message: format!("`{key}` should be {}: {problem}", ty.describe()), help: None });
+                out.push(Mismatch {
+                    span: node.span,
+                    message: format!("`{key}` should be {}: {problem}", ty.describe()),
+                    help: None,
+                });
             }
         }
         (FieldType::List(item), Value::List(items)) => {
@@ -90,11 +125,15 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
             }
         }
         (FieldType::List(_), Value::Str(text, _)) => {
-            out.push(mismatch(Some(format!("write a list: `{key}: [{text}]`, or one `- {text}` line per item"))));
+            out.push(mismatch(Some(format!(
+                "write a list: `{key}: [{text}]`, or one `- {text}` line per item"
+            ))));
         }
         (FieldType::String, Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
             let text = node.value.scalar_text().unwrap_or_default();
-            out.push(mismatch(Some(format!("quote it to keep it text: `{key}: \"{text}\"`"))));
+            out.push(mismatch(Some(format!(
+                "quote it to keep it text: `{key}: \"{text}\"`"
+            ))));
         }
         (FieldType::Bool, Value::Str(text, _)) => {
             let help = match text.to_lowercase().as_str() {
@@ -104,15 +143,24 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
             };
             out.push(mismatch(Some(help)));
         }
-        (FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime, Value::Str(..)) => {
-            out.push(mismatch(Some("write an ISO 8601 date-time such as `2024-02-16T08:17:52Z`".to_owned())));
+        (
+            FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime,
+            Value::Str(..),
+        ) => {
+            out.push(mismatch(Some(
+                "write an ISO 8601 date-time such as `2024-02-16T08:17:52Z`".to_owned(),
+            )));
         }
         _ => out.push(mismatch(None)),
     }
 }
 
 fn article(type_name: &str) -> &'static str {
-    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// `YYYY-M-D…`: the shape of a YAML timestamp; whether the date exists is `date-invalid`'s job.
@@ -120,7 +168,12 @@ fn looks_like_date(text: &str) -> bool {
     let mut parts = text.splitn(3, '-');
     let year = parts.next().unwrap_or_default();
     let month = parts.next().unwrap_or_default();
-    let day: String = parts.next().unwrap_or_default().chars().take_while(char::is_ascii_digit).collect();
+    let day: String = parts
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     year.len() == 4
         && year.bytes().all(|b| b.is_ascii_digit())
         && (1..=2).contains(&month.len())
@@ -163,8 +216,14 @@ mod tests {
 
     #[test]
     fn url_problems() {
-        assert_eq!(url_problem("htp://x.com", false).as_deref(), Some("`htp` is not `http` or `https`"));
-        assert_eq!(url_problem("https://", false).as_deref(), Some("`https://` has no host"));
+        assert_eq!(
+            url_problem("htp://x.com", false).as_deref(),
+            Some("`htp` is not `http` or `https`")
+        );
+        assert_eq!(
+            url_problem("https://", false).as_deref(),
+            Some("`https://` has no host")
+        );
         assert_eq!(url_problem("/images/og.png", true), None);
         assert!(url_problem("/images/og.png", false).is_some());
         assert_eq!(url_problem("https://example.com/a.png", false), None);

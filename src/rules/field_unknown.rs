@@ -23,20 +23,37 @@ impl Rule for FieldUnknown {
 
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let schema = &ctx.collection.schema;
-        let UnknownFields::Report(severity) = schema.unknown else { return };
-        let Some(fm) = &ctx.post.front_matter else { return };
+        let UnknownFields::Report(severity) = schema.unknown else {
+            return;
+        };
+        let Some(fm) = &ctx.post.front_matter else {
+            return;
+        };
         for entry in fm.entries() {
             if schema.fields.contains_key(&entry.key) {
                 continue;
             }
             let help = match did_you_mean(&entry.key, schema.fields.keys().map(String::as_str)) {
                 Some(known) => format!("did you mean `{known}`?"),
-                None => format!("known fields: {}", schema.fields.keys().map(String::as_str).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "known fields: {}",
+                    schema
+                        .fields
+                        .keys()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
             out.push(
-                Diagnostic::new(&Self::META, ctx.post.path(), entry.key_span, format!("unknown field `{}`", entry.key))
-                    .with_severity(severity)
-                    .with_help(help),
+                Diagnostic::new(
+                    &Self::META,
+                    ctx.post.path(),
+                    entry.key_span,
+                    format!("unknown field `{}`", entry.key),
+                )
+                .with_severity(severity)
+                .with_help(help),
             );
         }
     }

@@ -21,14 +21,20 @@ impl Rule for FrontmatterMissing {
 
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
-        if post.front_matter.is_some() || post.encoding.is_some() || !ctx.collection.schema.front_matter_required {
+        if post.front_matter.is_some()
+            || post.encoding.is_some()
+            || !ctx.collection.schema.front_matter_required
+        {
             return;
         }
-        let first_line_end = post.source[post.body.span.start..].find(['\r', '\n']).map_or(post.source.len(), |i| post.body.span.start + i);
+        let first_line_end = post.source[post.body.span.start..]
+            .find(['\r', '\n'])
+            .map_or(post.source.len(), |i| post.body.span.start + i);
         let span = Span::new(post.body.span.start, first_line_end);
         out.push(
-            Diagnostic::new(&Self::META, post.path(), span, "post has no front matter")
-                .with_help("start the file with a `---` line, the post's fields, and another `---` line"),
+            Diagnostic::new(&Self::META, post.path(), span, "post has no front matter").with_help(
+                "start the file with a `---` line, the post's fields, and another `---` line",
+            ),
         );
     }
 }

@@ -21,12 +21,15 @@ impl Rule for FrontmatterSyntax {
 
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         for problem in &ctx.post.syntax {
-            let mut diagnostic = Diagnostic::new(&Self::META, ctx.post.path(), problem.span, &problem.message);
+            let mut diagnostic =
+                Diagnostic::new(&Self::META, ctx.post.path(), problem.span, &problem.message);
             if let Some(help) = &problem.help {
                 diagnostic = diagnostic.with_help(help);
             }
             if let Some(first) = problem.first {
-                diagnostic = diagnostic.with_label("defined again here").with_secondary(first, "first defined here");
+                diagnostic = diagnostic
+                    .with_label("defined again here")
+                    .with_secondary(first, "first defined here");
             }
             out.push(diagnostic);
         }

@@ -99,7 +99,13 @@ pub trait Rule: Sync + Send {
     fn network_urls(&self, _ctx: &PostContext<'_>, _out: &mut Vec<UrlUse>) {}
 
     /// Phase 3, second half: findings from the checker's answers for this post's URLs.
-    fn check_network(&self, _ctx: &PostContext<'_>, _answers: &[(UrlUse, UrlStatus)], _out: &mut Vec<Diagnostic>) {}
+    fn check_network(
+        &self,
+        _ctx: &PostContext<'_>,
+        _answers: &[(UrlUse, UrlStatus)],
+        _out: &mut Vec<Diagnostic>,
+    ) {
+    }
 }
 
 /// Every rule, sorted by name.

@@ -27,21 +27,50 @@ impl Rule for SlugDuplicate {
         // Slugs compare case-insensitively: most hosts serve `/A` and `/a` as one page.
         let mut by_slug: HashMap<String, Vec<(&Post, String, Span, bool)>> = HashMap::new();
         for post in &collection.posts {
-            let Some(slug) = collection.slug_of(post) else { continue };
+            let Some(slug) = collection.slug_of(post) else {
+                continue;
+            };
             let (span, explicit) = match slug.entry {
                 Some(entry) => (entry.value.span, true),
-                None => (post.front_matter.as_ref().map_or(Span::new(0, 0), |fm| fm.open_fence), false),
+                None => (
+                    post.front_matter
+                        .as_ref()
+                        .map_or(Span::new(0, 0), |fm| fm.open_fence),
+                    false,
+                ),
             };
-            by_slug.entry(slug.slug.to_lowercase()).or_default().push((post, slug.slug, span, explicit));
+            by_slug
+                .entry(slug.slug.to_lowercase())
+                .or_default()
+                .push((post, slug.slug, span, explicit));
         }
         for group in by_slug.values().filter(|g| g.len() > 1) {
             for (post, slug, span, explicit) in group {
-                let origin = if *explicit { "" } else { " (from the file name)" };
-                let mut diagnostic = Diagnostic::new(&Self::META, post.path(), *span, format!("slug `{slug}`{origin} is used by {} other post{}", group.len() - 1, if group.len() > 2 { "s" } else { "" }))
-                    .with_help("give each post its own slug; a copied post usually kept its predecessor's");
+                let origin = if *explicit {
+                    ""
+                } else {
+                    " (from the file name)"
+                };
+                let mut diagnostic = Diagnostic::new(
+                    &Self::META,
+                    post.path(),
+                    *span,
+                    format!(
+                        "slug `{slug}`{origin} is used by {} other post{}",
+                        group.len() - 1,
+                        if group.len() > 2 { "s" } else { "" }
+                    ),
+                )
+                .with_help(
+                    "give each post its own slug; a copied post usually kept its predecessor's",
+                );
                 for (other, other_slug, other_span, _) in group {
                     if other.path() != post.path() {
-                        diagnostic = diagnostic.with_related(other.path(), *other_span, format!("`{other_slug}` is also the slug of this post"));
+                        diagnostic = diagnostic.with_related(
+                            other.path(),
+                            *other_span,
+                            format!("`{other_slug}` is also the slug of this post"),
+                        );
                     }
                 }
                 out.push(diagnostic);

@@ -31,7 +31,15 @@ impl Rule for SuppressionInvalid {
                     Some(known) => format!("did you mean `{known}`?"),
                     None => "`postlint rules` lists every rule".to_owned(),
                 };
-                out.push(Diagnostic::new(&Self::META, ctx.post.path(), *span, format!("unknown rule `{name}` in suppression comment")).with_help(help));
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        ctx.post.path(),
+                        *span,
+                        format!("unknown rule `{name}` in suppression comment"),
+                    )
+                    .with_help(help),
+                );
             }
         }
     }

@@ -1,0 +1,563 @@
+//! The binary as users run it: exit codes, every format, stdin mode, config errors.
+
+use serde_json::Value;
+
+use crate::common::{NEWSLETTER_CONFIG, blog, letter, postlint, repo};
+
+fn json(output: &[u8]) -> Value {
+    serde_json::from_slice(output).expect("valid JSON")
+}
+
+#[test]
+fn clean_blog_exits_0() {
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+    ]);
+    postlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(0)
+        .stdout("No problems found in 1 post.\n");
+}
+
+#[test]
+fn error_finding_exits_1_and_warning_alone_exits_0() {
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        ("src/data/newsletter/a.md", "---\ntitle: a\ntitle: b\n---\n"),
+    ]);
+    postlint(dir.path()).arg("check").assert().code(1);
+    let dir = blog(&[(
+        "src/data/blog/a.md",
+        "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ntypo: 1\n---\n",
+    )]);
+    let out = postlint(dir.path())
+        .args(["check", "--format", "concise"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "src/data/blog/a.md:5:1: warning[field-unknown] unknown field `typo`\nFound 1 warning in 1 post.\n"
+    );
+}
+
+#[test]
+fn usage_and_config_errors_exit_2() {
+    let dir = blog(&[(
+        "postlint.toml",
+        "[collections.blog]\ninclude = [\"*.md\"]\nprest = \"hugo\"\n",
+    )]);
+    let assert = postlint(dir.path()).arg("check").assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("unknown field `prest`"), "{stderr}");
+    assert!(stderr.contains("did you mean `preset`?"), "{stderr}");
+    assert!(stderr.contains("postlint.toml:3:1"), "{stderr}");
+
+    let dir = blog(&[("postlint.toml", "[rules]\nslug-duplicat = \"error\"\n")]);
+    let stderr = postlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert!(
+        stderr.contains("unknown rule `slug-duplicat`")
+            && stderr.contains("did you mean `slug-duplicate`?"),
+        "{stderr}"
+    );
+
+    let dir = blog(&[("postlint.toml", "[rules]\nslug-duplicate = \"fatal\"\n")]);
+    postlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown severity `fatal`"));
+
+    let dir = blog(&[]);
+    postlint(dir.path())
+        .args(["check", "--select", "nope"])
+        .assert()
+        .code(2);
+    postlint(dir.path())
+        .args(["check", "missing.md"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("missing.md: no such file"));
+    postlint(dir.path())
+        .args(["check", "--format", "xml"])
+        .assert()
+        .code(2);
+    postlint(dir.path()).arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn rule_severity_and_select_ignore_from_config_and_cli() {
+    let files = [(
+        "src/data/blog/a.md",
+        "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ntypo: 1\n---\n",
+    )];
+    let dir = blog(&files);
+    std::fs::write(dir.path().join("postlint.toml"), "[collections.blog]\ninclude = [\"src/data/blog/*.md\"]\n\n[rules]\nfield-unknown = \"error\"\n").unwrap();
+    postlint(dir.path()).arg("check").assert().code(1);
+    postlint(dir.path())
+        .args(["check", "--ignore", "field-unknown"])
+        .assert()
+        .code(0);
+    postlint(dir.path())
+        .args(["check", "--select", "field-required"])
+        .assert()
+        .code(0);
+    std::fs::write(dir.path().join("postlint.toml"), "[collections.blog]\ninclude = [\"src/data/blog/*.md\"]\n\n[rules.field-unknown]\nseverity = \"off\"\n").unwrap();
+    postlint(dir.path())
+        .args(["check", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("\"diagnostics\": []"));
+}
+
+#[test]
+fn json_spans_slice_exactly_the_value_after_chinese_text() {
+    let post = "---\ntitle: \"中文标题：第一行\"\ndescription: \"很长的中文描述，😀 还有 emoji\"\npubDatetime: \"2024-02-16T08:17:52Z\"\ntags:\n  - 新闻\n  - 42\n---\n\n中文正文。\n";
+    let dir = blog(&[("src/data/blog/a.md", post)]);
+    let out = postlint(dir.path())
+        .args(["check", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    assert_eq!(doc["version"], 1);
+    let bytes = post.as_bytes();
+    let slice = |d: &Value| {
+        let (s, e) = (
+            d["span"]["start"].as_u64().unwrap() as usize,
+            d["span"]["end"].as_u64().unwrap() as usize,
+        );
+        std::str::from_utf8(&bytes[s..e]).unwrap().to_owned()
+    };
+    let diagnostics = doc["diagnostics"].as_array().unwrap();
+    let date = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("quoted"))
+        .unwrap();
+    assert_eq!(slice(date), "\"2024-02-16T08:17:52Z\"");
+    assert_eq!(
+        (
+            date["line"].as_u64(),
+            date["column"].as_u64(),
+            date["end_column"].as_u64()
+        ),
+        (Some(4), Some(14), Some(36))
+    );
+    assert_eq!(date["path"], "src/data/blog/a.md");
+    assert_eq!(date["severity"], "error");
+    assert_eq!(date["rule"], "field-type");
+    assert!(
+        date["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("remove the quotes")
+    );
+    let item = diagnostics
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("found an integer"))
+        .unwrap();
+    assert_eq!(slice(item), "42");
+    assert_eq!(doc["summary"]["errors"], 2);
+    assert_eq!(doc["summary"]["files_checked"], 1);
+}
+
+#[test]
+fn yaml_syntax_error_points_at_the_offending_line() {
+    let post = "---\ntitle: 中文\ntags: [a, b\ndescription: x\n---\n";
+    let dir = blog(&[("src/data/blog/a.md", post)]);
+    let doc = json(
+        &postlint(dir.path())
+            .args(["check", "--format", "json"])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone(),
+    );
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["rule"], "frontmatter-syntax");
+    let line = d["line"].as_u64().unwrap();
+    assert!((3..=5).contains(&line), "line {line}: {d}");
+}
+
+#[test]
+fn crlf_bom_and_lf_give_the_same_findings() {
+    let lf = "---\ntitle: 中文\ndescription: x\npubDatetime: 2024-01-01T00:00:00Z\ndraft: \"yes\"\ntitle: again\n---\n";
+    let mut results = Vec::new();
+    for text in [
+        lf.to_owned(),
+        lf.replace('\n', "\r\n"),
+        format!("\u{feff}{lf}"),
+    ] {
+        let dir = blog(&[("src/data/blog/a.md", &text)]);
+        let doc = json(
+            &postlint(dir.path())
+                .args(["check", "--format", "json"])
+                .assert()
+                .code(1)
+                .get_output()
+                .stdout
+                .clone(),
+        );
+        let found: Vec<_> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["rule"].clone(),
+                    d["line"].clone(),
+                    d["column"].clone(),
+                    d["message"].clone(),
+                )
+            })
+            .collect();
+        results.push(found);
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}
+
+#[test]
+fn one_file_inside_a_collection_still_sees_the_others() {
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        (
+            "src/data/newsletter/newsletter-98.md",
+            &letter(98, "newsletter-98"),
+        ),
+        (
+            "src/data/newsletter/newsletter-99.md",
+            &letter(99, "newsletter-98"),
+        ),
+        (
+            "src/data/newsletter/newsletter-97.md",
+            &letter(97, "newsletter-97"),
+        ),
+    ]);
+    let out = postlint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "src/data/newsletter/newsletter-99.md",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc = json(&out);
+    let paths: Vec<_> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            (
+                "slug-duplicate".to_owned(),
+                "src/data/newsletter/newsletter-98.md".to_owned()
+            ),
+            (
+                "slug-duplicate".to_owned(),
+                "src/data/newsletter/newsletter-99.md".to_owned()
+            )
+        ]
+    );
+    assert_eq!(
+        doc["diagnostics"][1]["related"][0]["path"],
+        "src/data/newsletter/newsletter-98.md"
+    );
+    assert_eq!(doc["summary"]["files_checked"], 1);
+    // A post not involved in any finding, passed alone, is clean.
+    postlint(dir.path())
+        .args(["check", "src/data/newsletter/newsletter-97.md"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn stdin_mode_lints_the_buffer_with_its_collection_from_disk() {
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        (
+            "src/data/newsletter/newsletter-98.md",
+            &letter(98, "newsletter-98"),
+        ),
+    ]);
+    let out = postlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/data/newsletter/newsletter-99.md",
+            "--format",
+            "concise",
+        ])
+        .write_stdin(letter(99, "newsletter-98"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("src/data/newsletter/newsletter-99.md:4:11: error[slug-duplicate]"),
+        "{out}"
+    );
+    // The unsaved buffer wins over the file on disk.
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        ("src/data/newsletter/a.md", "---\ntitle: a\ntitle: b\n---\n"),
+    ]);
+    postlint(dir.path())
+        .args(["check", "--stdin-filename", "src/data/newsletter/a.md"])
+        .write_stdin(letter(1, "a"))
+        .assert()
+        .code(0);
+    // A buffer outside every collection is still linted on its own.
+    postlint(dir.path())
+        .args(["check", "--stdin-filename", "notes/draft.md"])
+        .write_stdin("---\ntitle: a\ntitle: b\n---\n")
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn excluded_files_are_skipped_even_when_passed() {
+    let config = format!("exclude = [\"**/template.md\"]\n\n{NEWSLETTER_CONFIG}");
+    let dir = blog(&[
+        ("postlint.toml", &config),
+        (
+            "src/data/newsletter/template.md",
+            "---\ntitle: a\ntitle: b\n---\n",
+        ),
+    ]);
+    postlint(dir.path())
+        .args(["check", "src/data/newsletter/template.md"])
+        .assert()
+        .code(0)
+        .stdout("No problems found in 0 posts.\n");
+}
+
+#[test]
+fn github_format_has_the_documented_shape() {
+    let dir = blog(&[(
+        "src/data/blog/a,b.md",
+        "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ndraft: \"yes\"\n---\n",
+    )]);
+    let out = postlint(dir.path())
+        .args(["check", "--format", "github"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out,
+        "::error file=src/data/blog/a%2Cb.md,line=5,col=8,endLine=5,endColumn=13,title=postlint(field-type)::`draft` should be a boolean (`true` or `false`), found a string%0Ahelp: write `draft: true` without quotes\n"
+    );
+}
+
+#[test]
+fn sarif_validates_against_the_schema() {
+    let schema_path = repo().join("../shared/schemas/sarif-schema-2.1.0.json");
+    if !schema_path.exists() {
+        eprintln!(
+            "skipped: {} is absent outside the postlint workspace",
+            schema_path.display()
+        );
+        return;
+    }
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            &letter(2, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-3.md",
+            "---\ntitle: 中文\ntitle: x\n---\n",
+        ),
+    ]);
+    let out = postlint(dir.path())
+        .args(["check", "--format", "sarif"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let sarif = json(&out);
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("sarif.json", schema).unwrap();
+    let index = compiler.compile("sarif.json", &mut schemas).unwrap();
+    if let Err(e) = schemas.validate(&sarif, index) {
+        panic!("SARIF does not validate: {e:#}");
+    }
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["ruleId"], "slug-duplicate");
+    assert_eq!(
+        results[0]["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/data/newsletter/newsletter-2.md"
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rules.len(), postlint::rules::all().len());
+    assert!(
+        rules[0]["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("rules/field-required.md")
+    );
+}
+
+#[test]
+fn pretty_output_underlines_after_chinese_text() {
+    let dir = blog(&[(
+        "src/data/blog/a.md",
+        "---\ntitle: 中文\ndescription: 描述\npubDatetime: 2024-01-01T00:00:00Z\ntags: [中文, 42]\n---\n",
+    )]);
+    let out = postlint(dir.path())
+        .args(["check", "--format", "pretty"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    // Each Chinese character takes two columns: the underline sits exactly under `42`.
+    assert!(
+        out.contains(" 5 │ tags: [中文, 42]\n   ·              ──\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rules_and_rule_commands() {
+    let out = postlint(&repo())
+        .arg("rules")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for name in postlint::rules::names() {
+        assert!(out.contains(name), "{name} missing from `postlint rules`");
+    }
+    postlint(&repo())
+        .args(["rule", "slug-duplicate"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with("# slug-duplicate\n"));
+    postlint(&repo())
+        .args(["rule", "slug-duplicat"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `slug-duplicate`?"));
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_never_overwrites() {
+    let dir = blog(&[
+        ("src/data/blog/a.md", "---\ntitle: a\n---\n"),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+    ]);
+    postlint(dir.path()).arg("init").assert().code(0);
+    let config = std::fs::read_to_string(dir.path().join("postlint.toml")).unwrap();
+    assert!(
+        config.contains("[collections.blog]\ninclude = [\"src/data/blog/**/*.{md,markdown}\"]"),
+        "{config}"
+    );
+    assert!(config.contains("[collections.newsletter]"), "{config}");
+    assert!(config.contains("preset = \"astro-paper-v3\""), "{config}");
+    postlint(dir.path())
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exists"));
+    postlint(dir.path())
+        .args(["init", "--force"])
+        .assert()
+        .code(0);
+    // The written config is valid.
+    postlint(dir.path())
+        .args(["check", "--select", "frontmatter-syntax"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = blog(&[("src/data/blog/a.md", "---\ntitle: a\ntitle: b\n---\n")]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint"))
+        .args(["check", "--format", "json"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_ne!(output.status.code(), Some(101));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+}
+
+#[test]
+fn zero_config_detects_hugo_jekyll_and_hexo() {
+    for (folder, preset_field) in [
+        ("content/posts", "weight: \"x\""),
+        ("_posts", "published: \"x\""),
+        ("source/_posts", "published: \"x\""),
+    ] {
+        let post = format!("---\ntitle: a\n{preset_field}\n---\n");
+        let dir = blog(&[(&format!("{folder}/2024-01-01-a.md"), post.as_str())]);
+        let out = postlint(dir.path())
+            .args(["check", "--format", "concise"])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        assert!(
+            String::from_utf8_lossy(&out).contains("error[field-type]"),
+            "{folder}"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Fixture tests: `fixtures/rules/<rule>/` files carry their expected findings as inline markers
+//! (`# expect: RULE` in front matter, `<!-- expect: RULE -->` in the body, both on the line
+//! they expect a finding on; `expect-line N: RULE` for a line that cannot hold a comment).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use postlint::engine::{self, Request};
+use postlint::settings::{RuleSelection, Settings};
+
+use crate::common::repo;
+
+type Expected = BTreeSet<(usize, String)>;
+
+fn markers(text: &str) -> Expected {
+    let mut expected = BTreeSet::new();
+    for (index, line) in text.lines().enumerate() {
+        for (at, _) in line.match_indices("expect") {
+            let rest = &line[at + "expect".len()..];
+            let (line_no, rules) = if let Some(explicit) = rest.strip_prefix("-line ") {
+                let (n, rules) = explicit.split_once(':').expect("expect-line N: RULE");
+                (n.trim().parse().expect("a line number"), rules)
+            } else if let Some(rules) = rest.strip_prefix(':') {
+                (index + 1, rules)
+            } else {
+                continue;
+            };
+            // Rule names run until the end of the comment (or anything that is not a name).
+            let names = rules
+                .split([',', ' '])
+                .filter(|w| !w.is_empty())
+                .take_while(|w| {
+                    w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && *w != "-->"
+                });
+            for rule in names {
+                expected.insert((line_no, rule.to_owned()));
+            }
+        }
+    }
+    expected
+}
+
+fn check_rule_dir(dir: &Path, rule: &str) -> Vec<String> {
+    let selection = RuleSelection {
+        select: vec![rule.to_owned()],
+        ignore: Vec::new(),
+    };
+    let settings = Settings::discover(dir, None, &selection).expect("fixture config loads");
+    assert!(
+        settings
+            .config_path
+            .as_deref()
+            .is_some_and(|p| p.starts_with(dir)),
+        "{} needs its own postlint.toml",
+        dir.display()
+    );
+    let outcome = engine::lint(&Request {
+        settings: &settings,
+        paths: None,
+        stdin: None,
+        checker: None,
+    });
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    let mut failures = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.sort();
+    let (mut valid, mut invalid) = (0, 0);
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        let expected = markers(&text);
+        if name.starts_with("valid-") {
+            valid += 1;
+            assert!(
+                expected.is_empty(),
+                "{name}: a valid fixture carries no markers"
+            );
+        } else if name.starts_with("invalid-") {
+            invalid += 1;
+            assert!(
+                !expected.is_empty(),
+                "{name}: an invalid fixture needs markers"
+            );
+        }
+        let actual: Expected = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.path.file_name() == file.file_name())
+            .map(|d| {
+                let source = &outcome.sources[&d.path];
+                (
+                    source.lines.line_col(&source.text, d.span.start).line,
+                    d.rule.to_owned(),
+                )
+            })
+            .collect();
+        if expected != actual {
+            failures.push(format!(
+                "{rule}/{name}: expected {expected:?}, found {actual:?}"
+            ));
+        }
+    }
+    assert!(
+        valid > 0 && invalid > 0,
+        "{rule}: needs valid-*.md and invalid-*.md fixtures"
+    );
+    failures
+}
+
+#[test]
+fn every_rule_fires_exactly_where_its_fixtures_say() {
+    let mut failures = Vec::new();
+    for rule in postlint::rules::names() {
+        let dir = repo().join("fixtures/rules").join(rule);
+        assert!(
+            dir.is_dir(),
+            "rule {rule} has no fixtures in {}",
+            dir.display()
+        );
+        failures.extend(check_rule_dir(&dir, rule));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn markers_are_read_from_both_comment_styles() {
+    let text =
+        "---\ntitle: a # expect: x, y\n---\ntext <!-- expect: z -->\n<!-- expect-line 1: w -->\n";
+    let expected: Vec<_> = markers(text).into_iter().collect();
+    assert_eq!(
+        expected,
+        [
+            (1, "w".into()),
+            (2, "x".into()),
+            (2, "y".into()),
+            (4, "z".into())
+        ]
+    );
+}
