@@ -235,11 +235,12 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
     let requested: Option<Vec<String>> = request.paths.as_ref().map(|paths| {
         paths
             .iter()
+            .map(|p| discover::normalize(p))
             .flat_map(|p| {
                 if p.is_dir() {
-                    discover::markdown_files(p).iter().map(|f| rel(f)).collect()
+                    discover::markdown_files(&p).iter().map(|f| rel(f)).collect()
                 } else {
-                    vec![rel(&discover::normalize(p))]
+                    vec![rel(&p)]
                 }
             })
             .chain(stdin_rel.clone())
