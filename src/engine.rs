@@ -238,7 +238,10 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
             .map(|p| discover::normalize(p))
             .flat_map(|p| {
                 if p.is_dir() {
-                    discover::markdown_files(&p).iter().map(|f| rel(f)).collect()
+                    discover::markdown_files(&p)
+                        .iter()
+                        .map(|f| rel(f))
+                        .collect()
                 } else {
                     vec![rel(&p)]
                 }
@@ -302,4 +305,135 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
         collections.push(Collection::new(&collection, posts, flags));
     }
     collections
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::diagnostic::Span;
+    use crate::net::UrlStatus;
+    use crate::rules::{RuleMeta, declare_rule};
+    use crate::settings::RuleSelection;
+
+    declare_rule! {
+        /// A stand-in network rule: lists every link and reports the failed ones.
+        pub struct FakeNetworkRule {
+            name: "frontmatter-syntax",
+            severity: Error,
+            category: "test",
+            fixable: false,
+            summary: "test double",
+        }
+    }
+
+    impl Rule for FakeNetworkRule {
+        fn meta(&self) -> &'static RuleMeta {
+            &Self::META
+        }
+
+        fn network_urls(&self, ctx: &PostContext<'_>, out: &mut Vec<UrlUse>) {
+            out.extend(ctx.post.body.links.iter().map(|l| UrlUse {
+                url: l.url.clone(),
+                span: l.url_span,
+            }));
+        }
+
+        fn check_network(
+            &self,
+            ctx: &PostContext<'_>,
+            answers: &[(UrlUse, UrlStatus)],
+            out: &mut Vec<Diagnostic>,
+        ) {
+            for (url, status) in answers {
+                if let UrlStatus::Failed { reason } = status {
+                    out.push(Diagnostic::new(
+                        &Self::META,
+                        ctx.post.path(),
+                        url.span,
+                        format!("`{}`: {reason}", url.url),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Answers from a table and records every batch it was asked.
+    struct FakeChecker(Mutex<Vec<Vec<String>>>);
+
+    impl Checker for FakeChecker {
+        fn check(&self, urls: &[String]) -> HashMap<String, UrlStatus> {
+            self.0.lock().unwrap().push(urls.to_vec());
+            urls.iter()
+                .map(|u| {
+                    let status = if u.contains("dead") {
+                        UrlStatus::Failed {
+                            reason: "404 Not Found".into(),
+                        }
+                    } else {
+                        UrlStatus::Ok
+                    };
+                    (u.clone(), status)
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn network_phase_asks_once_per_distinct_url_and_maps_answers_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let posts = dir.path().join("posts");
+        std::fs::create_dir_all(&posts).unwrap();
+        std::fs::write(
+            posts.join("a.md"),
+            "![x](https://cdn.example/dead.png) [y](https://ok.example/)\n",
+        )
+        .unwrap();
+        std::fs::write(posts.join("b.md"), "![x](https://cdn.example/dead.png)\n").unwrap();
+        std::fs::write(
+            dir.path().join("postlint.toml"),
+            "[collections.posts]\ninclude = [\"posts/*.md\"]\n",
+        )
+        .unwrap();
+        let settings = Settings::discover(dir.path(), None, &RuleSelection::default()).unwrap();
+        let checker = FakeChecker(Mutex::new(Vec::new()));
+        let request = Request {
+            settings: &settings,
+            paths: None,
+            stdin: None,
+            checker: Some(&checker),
+        };
+        let outcome = lint_with(&[&FakeNetworkRule], &request);
+
+        assert_eq!(
+            *checker.0.lock().unwrap(),
+            [vec![
+                "https://cdn.example/dead.png".to_owned(),
+                "https://ok.example/".to_owned()
+            ]]
+        );
+        let found: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .map(|d| (d.path.file_name().unwrap().to_str().unwrap(), d.span))
+            .collect();
+        assert_eq!(
+            found,
+            [("a.md", Span::new(5, 33)), ("b.md", Span::new(5, 33))]
+        );
+
+        // Offline (no checker): the network phase does not run.
+        let offline = Request {
+            settings: &settings,
+            paths: None,
+            stdin: None,
+            checker: None,
+        };
+        assert!(
+            lint_with(&[&FakeNetworkRule], &offline)
+                .diagnostics
+                .is_empty()
+        );
+    }
 }

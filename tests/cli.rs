@@ -564,10 +564,24 @@ fn zero_config_detects_hugo_jekyll_and_hexo() {
 
 #[test]
 fn regression_paths_with_dot_dot_find_their_posts() {
-    let dir = blog(&[("site/src/data/blog/a.md", "---\ntitle: a\ntitle: b\n---\n"), ("elsewhere/.keep", "")]);
-    let out = postlint(&dir.path().join("elsewhere")).args(["check", "--format", "concise", "../site"]).assert().code(1).get_output().stdout.clone();
+    let dir = blog(&[
+        ("site/src/data/blog/a.md", "---\ntitle: a\ntitle: b\n---\n"),
+        ("elsewhere/.keep", ""),
+    ]);
+    let out = postlint(&dir.path().join("elsewhere"))
+        .args(["check", "--format", "concise", "../site"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     let out = String::from_utf8(out).unwrap();
-    assert!(out.starts_with("../site/src/data/blog/a.md:3:1: error[frontmatter-syntax] duplicate key `title`"), "{out}");
+    assert!(
+        out.starts_with(
+            "../site/src/data/blog/a.md:3:1: error[frontmatter-syntax] duplicate key `title`"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -575,14 +589,40 @@ fn rule_docs_schema_in_the_repo_config_catches_a_bad_doc() {
     let config = std::fs::read_to_string(repo().join("postlint.toml")).unwrap();
     let dir = blog(&[
         ("postlint.toml", &config),
-        ("rules/bad.md", "---\nname: bad\nseverity: fatal\ncategory: x\nfixable: \"no\"\nsinse: 0.1.0\n---\n\n# bad\n"),
+        (
+            "rules/bad.md",
+            "---\nname: bad\nseverity: fatal\ncategory: x\nfixable: \"no\"\nsinse: 0.1.0\n---\n\n# bad\n",
+        ),
     ]);
-    let out = postlint(dir.path()).args(["check", "rules", "--format", "concise", "--quiet"]).assert().code(1).get_output().stdout.clone();
+    let out = postlint(dir.path())
+        .args(["check", "rules", "--format", "concise", "--quiet"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "rules/bad.md:1:1: error[field-required] required field `since` is missing\n\
          rules/bad.md:3:11: error[field-type] `fatal` is not an allowed value of `severity`\n\
          rules/bad.md:5:10: error[field-type] `fixable` should be a boolean (`true` or `false`), found a string\n\
          rules/bad.md:6:1: error[field-unknown] unknown field `sinse`\n"
+    );
+}
+
+#[test]
+fn suppression_comments_silence_findings() {
+    let post = "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ndraft: \"yes\" # postlint-disable-line field-type\nfeatured: \"no\"\n---\n\n<!-- postlint-disable-file field-unknown -->\n";
+    let dir = blog(&[("src/data/blog/a.md", post)]);
+    let out = postlint(dir.path())
+        .args(["check", "--format", "concise", "--quiet"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "src/data/blog/a.md:6:11: error[field-type] `featured` should be a boolean (`true` or `false`), found a string\n"
     );
 }
