@@ -314,7 +314,7 @@ mod tests {
     use super::*;
     use crate::diagnostic::Span;
     use crate::net::UrlStatus;
-    use crate::rules::{RuleMeta, declare_rule};
+    use crate::rules::declare_rule;
     use crate::settings::RuleSelection;
 
     declare_rule! {
@@ -329,10 +329,6 @@ mod tests {
     }
 
     impl Rule for FakeNetworkRule {
-        fn meta(&self) -> &'static RuleMeta {
-            &Self::META
-        }
-
         fn network_urls(&self, ctx: &PostContext<'_>, out: &mut Vec<UrlUse>) {
             out.extend(ctx.post.body.links.iter().map(|l| UrlUse {
                 url: l.url.clone(),

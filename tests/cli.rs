@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
-use crate::common::{NEWSLETTER_CONFIG, blog, letter, postlint, repo};
+use crate::common::{NEWSLETTER_CONFIG, blog, letter, postlint, repo, stdout_of};
 
-fn json(output: &[u8]) -> Value {
-    serde_json::from_slice(output).expect("valid JSON")
+fn json(output: &str) -> Value {
+    serde_json::from_str(output).expect("valid JSON")
 }
 
 #[test]
@@ -35,15 +35,9 @@ fn error_finding_exits_1_and_warning_alone_exits_0() {
         "src/data/blog/a.md",
         "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ntypo: 1\n---\n",
     )]);
-    let out = postlint(dir.path())
-        .args(["check", "--format", "concise"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(dir.path(), &["check", "--format", "concise"], 0);
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        out,
         "src/data/blog/a.md:5:1: warning[field-unknown] unknown field `typo`\nFound 1 warning in 1 post.\n"
     );
 }
@@ -128,13 +122,7 @@ fn rule_severity_and_select_ignore_from_config_and_cli() {
 fn json_spans_slice_exactly_the_value_after_chinese_text() {
     let post = "---\ntitle: \"中文标题：第一行\"\ndescription: \"很长的中文描述，😀 还有 emoji\"\npubDatetime: \"2024-02-16T08:17:52Z\"\ntags:\n  - 新闻\n  - 42\n---\n\n中文正文。\n";
     let dir = blog(&[("src/data/blog/a.md", post)]);
-    let out = postlint(dir.path())
-        .args(["check", "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(dir.path(), &["check", "--format", "json"], 1);
     let doc = json(&out);
     assert_eq!(doc["version"], 1);
     let bytes = post.as_bytes();
@@ -181,15 +169,7 @@ fn json_spans_slice_exactly_the_value_after_chinese_text() {
 fn yaml_syntax_error_points_at_the_offending_line() {
     let post = "---\ntitle: 中文\ntags: [a, b\ndescription: x\n---\n";
     let dir = blog(&[("src/data/blog/a.md", post)]);
-    let doc = json(
-        &postlint(dir.path())
-            .args(["check", "--format", "json"])
-            .assert()
-            .code(1)
-            .get_output()
-            .stdout
-            .clone(),
-    );
+    let doc = json(&stdout_of(dir.path(), &["check", "--format", "json"], 1));
     let d = &doc["diagnostics"][0];
     assert_eq!(d["rule"], "frontmatter-syntax");
     let line = d["line"].as_u64().unwrap();
@@ -206,15 +186,7 @@ fn crlf_bom_and_lf_give_the_same_findings() {
         format!("\u{feff}{lf}"),
     ] {
         let dir = blog(&[("src/data/blog/a.md", &text)]);
-        let doc = json(
-            &postlint(dir.path())
-                .args(["check", "--format", "json"])
-                .assert()
-                .code(1)
-                .get_output()
-                .stdout
-                .clone(),
-        );
+        let doc = json(&stdout_of(dir.path(), &["check", "--format", "json"], 1));
         let found: Vec<_> = doc["diagnostics"]
             .as_array()
             .unwrap()
@@ -251,18 +223,16 @@ fn one_file_inside_a_collection_still_sees_the_others() {
             &letter(97, "newsletter-97"),
         ),
     ]);
-    let out = postlint(dir.path())
-        .args([
+    let out = stdout_of(
+        dir.path(),
+        &[
             "check",
             "--format",
             "json",
             "src/data/newsletter/newsletter-99.md",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        ],
+        1,
+    );
     let doc = json(&out);
     let paths: Vec<_> = doc["diagnostics"]
         .as_array()
@@ -369,14 +339,8 @@ fn github_format_has_the_documented_shape() {
         "src/data/blog/a,b.md",
         "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ndraft: \"yes\"\n---\n",
     )]);
-    let out = postlint(dir.path())
-        .args(["check", "--format", "github"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = stdout_of(dir.path(), &["check", "--format", "github"], 1);
+    let out = out;
     assert_eq!(
         out,
         "::error file=src/data/blog/a%2Cb.md,line=5,col=8,endLine=5,endColumn=13,title=postlint(field-type)::`draft` should be a boolean (`true` or `false`), found a string%0Ahelp: write `draft: true` without quotes\n"
@@ -408,13 +372,7 @@ fn sarif_validates_against_the_schema() {
             "---\ntitle: 中文\ntitle: x\n---\n",
         ),
     ]);
-    let out = postlint(dir.path())
-        .args(["check", "--format", "sarif"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(dir.path(), &["check", "--format", "sarif"], 1);
     let sarif = json(&out);
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
@@ -450,14 +408,8 @@ fn pretty_output_underlines_after_chinese_text() {
         "src/data/blog/a.md",
         "---\ntitle: 中文\ndescription: 描述\npubDatetime: 2024-01-01T00:00:00Z\ntags: [中文, 42]\n---\n",
     )]);
-    let out = postlint(dir.path())
-        .args(["check", "--format", "pretty"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = stdout_of(dir.path(), &["check", "--format", "pretty"], 1);
+    let out = out;
     // Each Chinese character takes two columns: the underline sits exactly under `42`.
     assert!(
         out.contains(" 5 │ tags: [中文, 42]\n   ·              ──\n"),
@@ -548,17 +500,8 @@ fn zero_config_detects_hugo_jekyll_and_hexo() {
     ] {
         let post = format!("---\ntitle: a\n{preset_field}\n---\n");
         let dir = blog(&[(&format!("{folder}/2024-01-01-a.md"), post.as_str())]);
-        let out = postlint(dir.path())
-            .args(["check", "--format", "concise"])
-            .assert()
-            .code(1)
-            .get_output()
-            .stdout
-            .clone();
-        assert!(
-            String::from_utf8_lossy(&out).contains("error[field-type]"),
-            "{folder}"
-        );
+        let out = stdout_of(dir.path(), &["check", "--format", "concise"], 1);
+        assert!(out.contains("error[field-type]"), "{folder}");
     }
 }
 
@@ -594,15 +537,13 @@ fn rule_docs_schema_in_the_repo_config_catches_a_bad_doc() {
             "---\nname: bad\nseverity: fatal\ncategory: x\nfixable: \"no\"\nsinse: 0.1.0\n---\n\n# bad\n",
         ),
     ]);
-    let out = postlint(dir.path())
-        .args(["check", "rules", "--format", "concise", "--quiet"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(
+        dir.path(),
+        &["check", "rules", "--format", "concise", "--quiet"],
+        1,
+    );
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        out,
         "rules/bad.md:1:1: error[field-required] required field `since` is missing\n\
          rules/bad.md:3:11: error[field-type] `fatal` is not an allowed value of `severity`\n\
          rules/bad.md:5:10: error[field-type] `fixable` should be a boolean (`true` or `false`), found a string\n\
@@ -614,15 +555,9 @@ fn rule_docs_schema_in_the_repo_config_catches_a_bad_doc() {
 fn suppression_comments_silence_findings() {
     let post = "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ndraft: \"yes\" # postlint-disable-line field-type\nfeatured: \"no\"\n---\n\n<!-- postlint-disable-file field-unknown -->\n";
     let dir = blog(&[("src/data/blog/a.md", post)]);
-    let out = postlint(dir.path())
-        .args(["check", "--format", "concise", "--quiet"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(dir.path(), &["check", "--format", "concise", "--quiet"], 1);
     assert_eq!(
-        String::from_utf8(out).unwrap(),
+        out,
         "src/data/blog/a.md:6:11: error[field-type] `featured` should be a boolean (`true` or `false`), found a string\n"
     );
 }

@@ -17,6 +17,18 @@ pub fn postlint(dir: &Path) -> Command {
     cmd
 }
 
+/// Runs `postlint ARGS` in `dir`, checks its exit code, and returns what it printed.
+pub fn stdout_of(dir: &Path, args: &[&str], code: i32) -> String {
+    let output = postlint(dir)
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(output).expect("UTF-8 output")
+}
+
 /// Writes `files` (relative path, content) below a new temporary folder.
 pub fn blog(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

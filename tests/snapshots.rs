@@ -1,16 +1,13 @@
 //! Snapshots of the demo blog's report in `pretty` (no colour, 80 columns) and `json`.
 
-use crate::common::{postlint, repo};
+use crate::common::{repo, stdout_of};
 
 fn report(format: &str) -> String {
-    let out = postlint(&repo())
-        .args(["check", "fixtures/demo-blog", "--format", format])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
+    stdout_of(
+        &repo(),
+        &["check", "fixtures/demo-blog", "--format", format],
+        1,
+    )
 }
 
 #[test]

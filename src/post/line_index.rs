@@ -45,35 +45,26 @@ impl LineIndex {
 
     /// Line and column of `offset` in `text`; an offset inside a character counts as that character.
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
-        let offset = offset.min(text.len());
-        let line = self.line_of(offset);
-        let start = self.starts[line];
-        let column = text
-            .get(start..)
-            .map(|rest| {
-                rest.char_indices()
-                    .take_while(|(i, _)| start + i < offset)
-                    .count()
-            })
-            .unwrap_or(0);
-        LineCol {
-            line: line + 1,
-            column: column + 1,
-        }
+        self.position(text, offset, |_| 1)
     }
 
     /// Line and column of `offset` with the column in UTF-16 code units (LSP positions).
     pub fn line_col_utf16(&self, text: &str, offset: usize) -> LineCol {
+        self.position(text, offset, char::len_utf16)
+    }
+
+    /// The line of `offset` and its column, counting each character before it as `width` says.
+    fn position(&self, text: &str, offset: usize, width: impl Fn(char) -> usize) -> LineCol {
         let offset = offset.min(text.len());
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let column = text
+        let column: usize = text
             .get(start..)
             .map(|rest| {
                 rest.char_indices()
                     .take_while(|(i, _)| start + i < offset)
-                    .map(|(_, c)| c.len_utf16())
-                    .sum::<usize>()
+                    .map(|(_, c)| width(c))
+                    .sum()
             })
             .unwrap_or(0);
         LineCol {

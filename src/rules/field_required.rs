@@ -1,6 +1,6 @@
 //! `field-required`: a field the collection's schema requires is absent.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -15,10 +15,6 @@ declare_rule! {
 }
 
 impl Rule for FieldRequired {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         // Without parsed front matter the missing block or the syntax error is the finding.
         let Some(fm) = ctx

@@ -1,6 +1,6 @@
 //! `field-type`: a front-matter value of the wrong type, or outside its allowed values.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::post::{Node, StrStyle, Value};
@@ -25,10 +25,6 @@ struct Mismatch {
 }
 
 impl Rule for FieldTypeRule {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(fm) = &ctx.post.front_matter else {
             return;

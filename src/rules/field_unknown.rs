@@ -1,6 +1,6 @@
 //! `field-unknown`: a front-matter key the collection's schema does not declare.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::Diagnostic;
 use crate::schema::UnknownFields;
@@ -17,10 +17,6 @@ declare_rule! {
 }
 
 impl Rule for FieldUnknown {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let schema = &ctx.collection.schema;
         let UnknownFields::Report(severity) = schema.unknown else {

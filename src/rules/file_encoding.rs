@@ -1,6 +1,6 @@
 //! `file-encoding`: a post that is not UTF-8 text.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -15,10 +15,6 @@ declare_rule! {
 }
 
 impl Rule for FileEncoding {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(problem) = &ctx.post.encoding {
             out.push(

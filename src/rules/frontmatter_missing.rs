@@ -1,6 +1,6 @@
 //! `frontmatter-missing`: a post without front matter in a collection that requires it.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::diagnostic::{Diagnostic, Span};
 
 declare_rule! {
@@ -15,10 +15,6 @@ declare_rule! {
 }
 
 impl Rule for FrontmatterMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         if post.front_matter.is_some()

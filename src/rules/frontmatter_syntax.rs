@@ -1,6 +1,6 @@
 //! `frontmatter-syntax`: front matter that does not parse.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -15,10 +15,6 @@ declare_rule! {
 }
 
 impl Rule for FrontmatterSyntax {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         for problem in &ctx.post.syntax {
             let mut diagnostic =

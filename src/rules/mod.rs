@@ -49,6 +49,12 @@ macro_rules! declare_rule {
         $(#[$attr])*
         pub struct $ty;
 
+        impl $crate::rules::Described for $ty {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+        }
+
         impl $ty {
             pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
                 name: $name,
@@ -85,10 +91,13 @@ pub struct UrlUse {
     pub span: Span,
 }
 
-/// A check. Rules do no I/O: the engine hands them parsed posts and the checker's answers.
-pub trait Rule: Sync + Send {
+/// A rule's metadata; `declare_rule!` implements it.
+pub trait Described {
     fn meta(&self) -> &'static RuleMeta;
+}
 
+/// A check. Rules do no I/O: the engine hands them parsed posts and the checker's answers.
+pub trait Rule: Described + Sync + Send {
     /// Phase 1: one post at a time, in parallel.
     fn check_post(&self, _ctx: &PostContext<'_>, _out: &mut Vec<Diagnostic>) {}
 

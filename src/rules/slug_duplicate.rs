@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{CollectionContext, Rule, RuleMeta, declare_rule};
+use super::{CollectionContext, Rule, declare_rule};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::post::Post;
 
@@ -18,10 +18,6 @@ declare_rule! {
 }
 
 impl Rule for SlugDuplicate {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_collection(&self, ctx: &CollectionContext<'_>, out: &mut Vec<Diagnostic>) {
         let collection = ctx.collection;
         // Slugs compare case-insensitively: most hosts serve `/A` and `/a` as one page.

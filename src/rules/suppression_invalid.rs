@@ -1,6 +1,6 @@
 //! `suppression-invalid`: a suppression comment naming a rule that does not exist.
 
-use super::{PostContext, Rule, RuleMeta, declare_rule};
+use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::Diagnostic;
 use crate::suppress::directives;
@@ -17,10 +17,6 @@ declare_rule! {
 }
 
 impl Rule for SuppressionInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         for directive in directives(ctx.post) {
             for (name, span) in &directive.rules {
