@@ -340,7 +340,6 @@ fn github_format_has_the_documented_shape() {
         "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\ndraft: \"yes\"\n---\n",
     )]);
     let out = stdout_of(dir.path(), &["check", "--format", "github"], 1);
-    let out = out;
     assert_eq!(
         out,
         "::error file=src/data/blog/a%2Cb.md,line=5,col=8,endLine=5,endColumn=13,title=postlint(field-type)::`draft` should be a boolean (`true` or `false`), found a string%0Ahelp: write `draft: true` without quotes\n"
@@ -409,7 +408,6 @@ fn pretty_output_underlines_after_chinese_text() {
         "---\ntitle: 中文\ndescription: 描述\npubDatetime: 2024-01-01T00:00:00Z\ntags: [中文, 42]\n---\n",
     )]);
     let out = stdout_of(dir.path(), &["check", "--format", "pretty"], 1);
-    let out = out;
     // Each Chinese character takes two columns: the underline sits exactly under `42`.
     assert!(
         out.contains(" 5 │ tags: [中文, 42]\n   ·              ──\n"),
