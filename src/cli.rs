@@ -64,7 +64,15 @@ pub struct CheckArgs {
     /// Print findings only, without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Take this instant as "now" for date rules (RFC 3339, e.g. `2024-02-16T08:00:00Z`).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+    pub now: Option<jiff::Timestamp>,
     /// Never colour the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,
+}
+
+fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse()
+        .map_err(|e: jiff::Error| format!("not an RFC 3339 timestamp: {e}"))
 }

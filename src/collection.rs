@@ -1,5 +1,7 @@
 //! The posts of one collection, loaded whole, with the preset and schema they follow.
 
+use regex::Regex;
+
 use crate::post::Post;
 use crate::schema::{Preset, Schema};
 use crate::settings::CollectionSettings;
@@ -8,6 +10,8 @@ pub struct Collection {
     pub name: String,
     pub preset: Preset,
     pub schema: Schema,
+    /// What explicit slugs must match, when the collection sets `slug-pattern`.
+    pub slug_pattern: Option<Regex>,
     pub posts: Vec<Post>,
     /// Parallel to `posts`: whether findings on that post were asked for.
     pub requested: Vec<bool>,
@@ -24,6 +28,7 @@ impl Collection {
             name: settings.name.clone(),
             preset,
             schema: settings.schema(preset),
+            slug_pattern: settings.slug_pattern.clone(),
             posts,
             requested,
         }

@@ -29,7 +29,7 @@ pub struct Config {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SiteConfig {
     /// IANA time zone of the site (`Asia/Shanghai`).
-    pub timezone: Option<String>,
+    pub timezone: Option<Spanned<String>>,
     /// Folders served at the site root (`public`, `static`).
     #[serde(default)]
     pub public: Vec<String>,
@@ -45,6 +45,8 @@ pub struct CollectionConfig {
     /// `allow`, `info`, `warning` or `error`: what an undeclared key is.
     pub unknown_fields: Option<Spanned<String>>,
     pub require_front_matter: Option<bool>,
+    /// A regular expression every explicit slug must match (default: lowercase words joined by hyphens).
+    pub slug_pattern: Option<Spanned<String>>,
     #[serde(default)]
     pub fields: BTreeMap<String, FieldConfig>,
 }
@@ -57,6 +59,15 @@ pub struct FieldConfig {
     pub required: Option<bool>,
     #[serde(rename = "enum", default)]
     pub allowed: Vec<String>,
+    /// A regular expression the whole value must match.
+    pub pattern: Option<Spanned<String>>,
+    /// Characters of a string, items of a list.
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// strftime-style format of a date field (`%Y/%m/%d`), instead of ISO 8601.
+    pub format: Option<Spanned<String>>,
+    /// Whether an empty value (`title:`, `""`, `[]`) is acceptable.
+    pub allow_empty: Option<bool>,
 }
 
 /// `rule = "warning"` or `[rules.rule]` with `severity` and the rule's options.

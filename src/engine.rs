@@ -315,7 +315,7 @@ mod tests {
     use crate::diagnostic::Span;
     use crate::net::UrlStatus;
     use crate::rules::declare_rule;
-    use crate::settings::RuleSelection;
+    use crate::settings::CliOverrides;
 
     declare_rule! {
         /// A stand-in network rule: lists every link and reports the failed ones.
@@ -392,7 +392,7 @@ mod tests {
             "[collections.posts]\ninclude = [\"posts/*.md\"]\n",
         )
         .unwrap();
-        let settings = Settings::discover(dir.path(), None, &RuleSelection::default()).unwrap();
+        let settings = Settings::discover(dir.path(), None, &CliOverrides::default()).unwrap();
         let checker = FakeChecker(Mutex::new(Vec::new()));
         let request = Request {
             settings: &settings,

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod collection;
 pub mod config;
+pub mod dates;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;

@@ -11,7 +11,7 @@ use crate::diagnostic::Severity;
 use crate::engine::{self, Outcome, Request};
 use crate::report::{self, Format, Options};
 use crate::rules;
-use crate::settings::{RuleSelection, Settings};
+use crate::settings::{CliOverrides, Settings};
 
 /// Exit codes: no error-level finding, at least one, or a usage/config/I-O failure.
 pub const EXIT_OK: u8 = 0;
@@ -40,9 +40,10 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
-    let selection = RuleSelection {
+    let selection = CliOverrides {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
+        now: args.now,
     };
     let cwd = std::env::current_dir()?;
     let stdin = match &args.stdin_filename {
@@ -227,7 +228,7 @@ fn init(path: &Path, force: bool, out: &mut dyn Write) -> io::Result<u8> {
         return Ok(EXIT_FAILURE);
     }
     // Detection only: an existing config must not shape the new one.
-    let settings = match Settings::discover(path, None, &RuleSelection::default()) {
+    let settings = match Settings::discover(path, None, &CliOverrides::default()) {
         Ok(s) if s.config_path.is_none() || force => s,
         Ok(_) | Err(_) => Settings::detect(path),
     };

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use regex::Regex;
+
 use crate::diagnostic::Severity;
 
 /// The type a field's value must have.
@@ -28,9 +30,10 @@ pub enum FieldType {
 
 impl FieldType {
     /// The names accepted in `postlint.toml`.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "any",
         "string",
+        "slug",
         "bool",
         "int",
         "number",
@@ -46,7 +49,7 @@ impl FieldType {
     pub fn parse(name: &str) -> Option<FieldType> {
         Some(match name {
             "any" => FieldType::Any,
-            "string" => FieldType::String,
+            "string" | "slug" => FieldType::String,
             "bool" => FieldType::Bool,
             "int" => FieldType::Int,
             "number" => FieldType::Number,
@@ -86,21 +89,45 @@ impl FieldType {
 }
 
 /// One declared field.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Field {
     pub ty: FieldType,
     pub required: bool,
     /// The only values allowed (compared as text); empty means any.
     pub allowed: Vec<String>,
+    /// A regular expression the whole value must match.
+    pub pattern: Option<Regex>,
+    /// Bounds on characters of a string or items of a list.
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// strftime-style format of a date field; ISO 8601 when absent.
+    pub format: Option<String>,
+    /// Whether an empty value is acceptable (`field-empty` stays silent).
+    pub allow_empty: bool,
 }
 
 impl Field {
-    fn new(ty: FieldType, required: bool) -> Field {
+    pub fn new(ty: FieldType, required: bool) -> Field {
+        // Optional dates in AstroPaper may be left empty (`modDatetime:`).
+        let allow_empty = ty == FieldType::OptionalDatetime;
         Field {
             ty,
             required,
             allowed: Vec::new(),
+            pattern: None,
+            min_length: None,
+            max_length: None,
+            format: None,
+            allow_empty,
         }
+    }
+
+    /// Whether values of this field are dates (checked by the `date-*` rules).
+    pub fn is_date(&self) -> bool {
+        matches!(
+            self.ty,
+            FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime
+        ) || self.format.is_some()
     }
 }
 
@@ -111,7 +138,7 @@ pub enum UnknownFields {
     Report(Severity),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Schema {
     pub fields: BTreeMap<String, Field>,
     pub unknown: UnknownFields,
@@ -183,6 +210,17 @@ impl Preset {
             Preset::AstroPaper | Preset::Hugo | Preset::Jekyll => Some("slug"),
             Preset::AstroPaperV3 => Some("postSlug"),
             Preset::Hexo | Preset::Generic => None,
+        }
+    }
+
+    /// The publication and modification date fields.
+    pub fn date_fields(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Preset::AstroPaper | Preset::AstroPaperV3 => ("pubDatetime", Some("modDatetime")),
+            Preset::Hugo => ("date", Some("lastmod")),
+            Preset::Jekyll => ("date", None),
+            Preset::Hexo => ("date", Some("updated")),
+            Preset::Generic => ("date", None),
         }
     }
 

@@ -6,6 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use regex::Regex;
+use toml::Spanned;
 
 use crate::config::{self, CollectionConfig, Config, ConfigError, RuleConfig};
 use crate::diagnostic::{Level, Severity, Span};
@@ -13,12 +17,14 @@ use crate::discover;
 use crate::rules;
 use crate::schema::{Field, FieldType, Preset, Schema, UnknownFields};
 
-/// Rule choices from the command line.
+/// Choices from the command line that shape settings.
 #[derive(Clone, Debug, Default)]
-pub struct RuleSelection {
+pub struct CliOverrides {
     /// When non-empty, only these rules run.
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// A fixed "now" (`--now`), for reproducible date checks.
+    pub now: Option<Timestamp>,
 }
 
 /// One collection as configured or detected; its preset may be left to detection from its posts.
@@ -31,9 +37,49 @@ pub struct CollectionSettings {
     exclude: GlobSet,
     /// `None`: decide from the posts (`postSlug` means AstroPaper v3).
     pub preset: Option<Preset>,
-    pub fields: Vec<(String, Field)>,
+    pub fields: Vec<(String, FieldPatch)>,
     pub unknown_fields: Option<UnknownFields>,
     pub require_front_matter: Option<bool>,
+    /// What explicit slugs must match; the default format when absent.
+    pub slug_pattern: Option<Regex>,
+}
+
+/// A field as configured: what it sets on top of the preset's field of the same name.
+#[derive(Clone, Debug, Default)]
+pub struct FieldPatch {
+    pub ty: Option<FieldType>,
+    pub required: Option<bool>,
+    pub allowed: Option<Vec<String>>,
+    pub pattern: Option<Regex>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub format: Option<String>,
+    pub allow_empty: Option<bool>,
+}
+
+impl FieldPatch {
+    fn apply(&self, field: &mut Field) {
+        if let Some(ty) = &self.ty {
+            field.ty = ty.clone();
+        }
+        if let Some(required) = self.required {
+            field.required = required;
+        }
+        if let Some(allowed) = &self.allowed {
+            field.allowed = allowed.clone();
+        }
+        if let Some(pattern) = &self.pattern {
+            field.pattern = Some(pattern.clone());
+        }
+        field.min_length = self.min_length.or(field.min_length);
+        field.max_length = self.max_length.or(field.max_length);
+        if let Some(format) = &self.format {
+            field.format = Some(format.clone());
+        }
+        if let Some(allow_empty) = self.allow_empty {
+            field.allow_empty = allow_empty;
+        }
+    }
 }
 
 impl CollectionSettings {
@@ -48,6 +94,7 @@ impl CollectionSettings {
             fields: Vec::new(),
             unknown_fields: None,
             require_front_matter: None,
+            slug_pattern: None,
         }
     }
 
@@ -64,8 +111,13 @@ impl CollectionSettings {
     /// The schema: the preset's, with the configured fields laid over it.
     pub fn schema(&self, preset: Preset) -> Schema {
         let mut schema = preset.schema();
-        for (name, field) in &self.fields {
-            schema.fields.insert(name.clone(), field.clone());
+        for (name, patch) in &self.fields {
+            patch.apply(
+                schema
+                    .fields
+                    .entry(name.clone())
+                    .or_insert_with(|| Field::new(FieldType::Any, false)),
+            );
         }
         if let Some(unknown) = self.unknown_fields {
             schema.unknown = unknown;
@@ -78,9 +130,12 @@ impl CollectionSettings {
 }
 
 /// Site-wide facts rules may need.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Site {
-    pub timezone: Option<String>,
+    /// The site's time zone (UTC when not configured).
+    pub timezone: TimeZone,
+    /// Its IANA name as configured, for messages.
+    pub timezone_name: Option<String>,
     pub public: Vec<PathBuf>,
 }
 
@@ -97,6 +152,8 @@ pub struct Settings {
     /// Rules whose severity the user set: it overrides a severity the rule chose itself.
     explicit: HashSet<&'static str>,
     pub rule_options: HashMap<&'static str, toml::Table>,
+    /// "Now" for date rules: the clock, or `--now`.
+    pub now: Timestamp,
 }
 
 impl Settings {
@@ -105,7 +162,7 @@ impl Settings {
     pub fn discover(
         start: &Path,
         config_override: Option<&Path>,
-        selection: &RuleSelection,
+        selection: &CliOverrides,
     ) -> Result<Settings, ConfigError> {
         let cwd = std::env::current_dir().unwrap_or_default();
         let start_dir = start_folder(&cwd, start);
@@ -140,7 +197,7 @@ impl Settings {
             None,
             &Config::default(),
             "",
-            &RuleSelection::default(),
+            &CliOverrides::default(),
         )
         .expect("an empty config is valid")
     }
@@ -151,7 +208,7 @@ impl Settings {
         config_path: Option<PathBuf>,
         config: &Config,
         source: &str,
-        selection: &RuleSelection,
+        selection: &CliOverrides,
     ) -> Result<Settings, ConfigError> {
         let path = config_path.clone().unwrap_or_default();
         let error =
@@ -162,9 +219,12 @@ impl Settings {
             collections: Vec::new(),
             exclude: discover::glob_set(&config.exclude).map_err(|e| error(None, e))?,
             site: Site {
-                timezone: config.site.timezone.clone(),
+                timezone: site_timezone(config)
+                    .map_err(|(span, message, help)| error(span, message).with_help(help))?,
+                timezone_name: config.site.timezone.as_ref().map(|t| t.get_ref().clone()),
                 public: config.site.public.iter().map(|p| root.join(p)).collect(),
             },
+            now: selection.now.unwrap_or_else(Timestamp::now),
             levels: HashMap::new(),
             explicit: HashSet::new(),
             rule_options: HashMap::new(),
@@ -187,7 +247,7 @@ impl Settings {
     fn resolve_levels(
         &mut self,
         config: &Config,
-        selection: &RuleSelection,
+        selection: &CliOverrides,
     ) -> Result<(), (Option<Span>, String, Option<String>)> {
         for rule in rules::all() {
             let meta = rule.meta();
@@ -300,65 +360,89 @@ fn unknown_rule(name: &str, span: Option<Span>) -> (Option<Span>, String, Option
     (span, format!("unknown rule `{name}`"), help)
 }
 
+/// A located config problem: span in postlint.toml, message, help.
+type Problem = (Option<Span>, String, Option<String>);
+
+/// `unknown preset `x``, with a did-you-mean or the list of known values.
+fn unknown_value(kind: &str, value: &Spanned<String>, known: &[&str]) -> Problem {
+    let help = config::did_you_mean(value.get_ref(), known.iter().copied()).map_or_else(
+        || format!("use one of: {}", known.join(", ")),
+        |n| format!("did you mean `{n}`?"),
+    );
+    (
+        Some(Span::from(value.span())),
+        format!("unknown {kind} `{}`", value.get_ref()),
+        Some(help),
+    )
+}
+
+fn regex(value: &Spanned<String>) -> Result<Regex, Problem> {
+    // Anchored: a pattern describes the whole value, not a part of it.
+    Regex::new(&format!("^(?:{})$", value.get_ref())).map_err(|e| {
+        let reason = e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches("error: ")
+            .to_owned();
+        (
+            Some(Span::from(value.span())),
+            format!("invalid regular expression: {reason}"),
+            None,
+        )
+    })
+}
+
 fn collection_settings(
     name: &str,
     config: &CollectionConfig,
-) -> Result<CollectionSettings, (Option<Span>, String, Option<String>)> {
+) -> Result<CollectionSettings, Problem> {
     let include = discover::glob_set(&config.include).map_err(|e| (None, e, None))?;
     let exclude = discover::glob_set(&config.exclude).map_err(|e| (None, e, None))?;
     let preset = match &config.preset {
         None => None,
-        Some(p) => Some(Preset::parse(p.get_ref()).ok_or_else(|| {
-            let help = config::did_you_mean(p.get_ref(), Preset::NAMES).map_or_else(
-                || format!("use one of: {}", Preset::NAMES.join(", ")),
-                |n| format!("did you mean `{n}`?"),
-            );
-            (
-                Some(Span::from(p.span())),
-                format!("unknown preset `{}`", p.get_ref()),
-                Some(help),
-            )
-        })?),
+        Some(p) => Some(
+            Preset::parse(p.get_ref()).ok_or_else(|| unknown_value("preset", p, &Preset::NAMES))?,
+        ),
     };
     let unknown_fields = match &config.unknown_fields {
         None => None,
-        Some(u) => Some(match Level::parse(u.get_ref()) {
-            Some(Level::Off) => UnknownFields::Allow,
-            Some(Level::On(severity)) => UnknownFields::Report(severity),
-            None if u.get_ref() == "allow" => UnknownFields::Allow,
-            None => {
-                return Err((
-                    Some(Span::from(u.span())),
-                    format!("unknown value `{}` for `unknown-fields`", u.get_ref()),
-                    Some("use one of: allow, info, warning, error".into()),
-                ));
-            }
+        Some(u) => Some(match u.get_ref().as_str() {
+            "allow" | "off" => UnknownFields::Allow,
+            level => match Level::parse(level) {
+                Some(Level::On(severity)) => UnknownFields::Report(severity),
+                _ => {
+                    return Err(unknown_value(
+                        "`unknown-fields` value",
+                        u,
+                        &["allow", "info", "warning", "error"],
+                    ));
+                }
+            },
         }),
     };
     let mut fields = Vec::new();
     for (field_name, field) in &config.fields {
         let ty = match &field.ty {
-            None => FieldType::Any,
-            Some(t) => FieldType::parse(t.get_ref()).ok_or_else(|| {
-                let help = config::did_you_mean(t.get_ref(), FieldType::NAMES).map_or_else(
-                    || format!("use one of: {}", FieldType::NAMES.join(", ")),
-                    |n| format!("did you mean `{n}`?"),
-                );
-                (
-                    Some(Span::from(t.span())),
-                    format!("unknown field type `{}`", t.get_ref()),
-                    Some(help),
-                )
-            })?,
+            None => None,
+            Some(t) => Some(
+                FieldType::parse(t.get_ref())
+                    .ok_or_else(|| unknown_value("field type", t, &FieldType::NAMES))?,
+            ),
         };
-        fields.push((
-            field_name.clone(),
-            Field {
-                ty,
-                required: field.required.unwrap_or(false),
-                allowed: field.allowed.clone(),
-            },
-        ));
+        let patch = FieldPatch {
+            ty,
+            required: field.required,
+            allowed: (!field.allowed.is_empty()).then(|| field.allowed.clone()),
+            pattern: field.pattern.as_ref().map(regex).transpose()?,
+            min_length: field.min_length,
+            max_length: field.max_length,
+            format: field.format.as_ref().map(|f| f.get_ref().clone()),
+            allow_empty: field.allow_empty,
+        };
+        fields.push((field_name.clone(), patch));
     }
     Ok(CollectionSettings {
         name: name.to_owned(),
@@ -369,6 +453,27 @@ fn collection_settings(
         fields,
         unknown_fields,
         require_front_matter: config.require_front_matter,
+        slug_pattern: config.slug_pattern.as_ref().map(regex).transpose()?,
+    })
+}
+
+/// The configured time zone, checked against the IANA database.
+fn site_timezone(config: &Config) -> Result<TimeZone, Problem> {
+    let Some(name) = &config.site.timezone else {
+        return Ok(TimeZone::UTC);
+    };
+    TimeZone::get(name.get_ref()).map_err(|_| {
+        let known: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        let mut problem = unknown_value("time zone", name, &known);
+        if problem
+            .2
+            .as_deref()
+            .is_some_and(|h| h.starts_with("use one of"))
+        {
+            problem.2 = Some("use an IANA time zone name such as `Asia/Shanghai` or `UTC`".into());
+        }
+        problem
     })
 }
 

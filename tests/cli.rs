@@ -393,12 +393,14 @@ fn sarif_validates_against_the_schema() {
         .as_array()
         .unwrap();
     assert_eq!(rules.len(), postlint::rules::all().len());
+    let slug_rule = rules.iter().find(|r| r["id"] == "slug-duplicate").unwrap();
     assert!(
-        rules[0]["helpUri"]
+        slug_rule["helpUri"]
             .as_str()
             .unwrap()
-            .ends_with("rules/field-required.md")
+            .ends_with("rules/slug-duplicate.md")
     );
+    assert_eq!(slug_rule["defaultConfiguration"]["level"], "error");
 }
 
 #[test]

@@ -48,3 +48,6 @@ pub fn letter(n: u32, slug: &str) -> String {
 }
 
 pub const NEWSLETTER_CONFIG: &str = "[collections.newsletter]\ninclude = [\"src/data/newsletter/*.md\"]\npreset = \"astro-paper-v3\"\n";
+
+/// The fixed "now" of fixture and doc tests, so date rules give the same answer every day.
+pub const NOW: &str = "2025-01-01T00:00:00Z";

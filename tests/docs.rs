@@ -3,7 +3,7 @@
 
 use postlint::engine::{self, Request};
 use postlint::post::Post;
-use postlint::settings::{RuleSelection, Settings};
+use postlint::settings::{CliOverrides, Settings};
 
 use crate::common::repo;
 
@@ -140,9 +140,10 @@ fn every_doc_example_behaves_as_labelled() {
                 }
             }
             std::fs::write(dir.path().join(&file), &text).unwrap();
-            let selection = RuleSelection {
+            let selection = CliOverrides {
                 select: vec![name.to_owned()],
                 ignore: Vec::new(),
+                now: Some(crate::common::NOW.parse().unwrap()),
             };
             let settings = Settings::discover(dir.path(), None, &selection).unwrap();
             let outcome = engine::lint(&Request {

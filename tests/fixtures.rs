@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use postlint::engine::{self, Request};
-use postlint::settings::{RuleSelection, Settings};
+use postlint::settings::{CliOverrides, Settings};
 
 use crate::common::repo;
 
@@ -43,9 +43,10 @@ fn markers(text: &str) -> Expected {
 }
 
 fn check_rule_dir(dir: &Path, rule: &str) -> Vec<String> {
-    let selection = RuleSelection {
+    let selection = CliOverrides {
         select: vec![rule.to_owned()],
         ignore: Vec::new(),
+        now: Some(crate::common::NOW.parse().unwrap()),
     };
     let settings = Settings::discover(dir, None, &selection).expect("fixture config loads");
     assert!(
@@ -64,34 +65,30 @@ fn check_rule_dir(dir: &Path, rule: &str) -> Vec<String> {
     });
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     let mut failures = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    files.sort();
     let (mut valid, mut invalid) = (0, 0);
-    for file in files {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    for file in postlint::discover::markdown_files(dir) {
+        let name = file.strip_prefix(dir).unwrap().display().to_string();
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         let expected = markers(&text);
-        if name.starts_with("valid-") {
+        // The file name may need to carry a date or a slug: markers decide, a prefix must agree.
+        let base = file.file_name().unwrap().to_string_lossy();
+        if expected.is_empty() {
             valid += 1;
             assert!(
-                expected.is_empty(),
-                "{name}: a valid fixture carries no markers"
+                !base.starts_with("invalid-"),
+                "{name}: an invalid fixture needs markers"
             );
-        } else if name.starts_with("invalid-") {
+        } else {
             invalid += 1;
             assert!(
-                !expected.is_empty(),
-                "{name}: an invalid fixture needs markers"
+                !base.starts_with("valid-"),
+                "{name}: a valid fixture carries no markers"
             );
         }
         let actual: Expected = outcome
             .diagnostics
             .iter()
-            .filter(|d| d.path.file_name() == file.file_name())
+            .filter(|d| repo().join(&d.path) == file)
             .map(|d| {
                 let source = &outcome.sources[&d.path];
                 (
@@ -108,7 +105,7 @@ fn check_rule_dir(dir: &Path, rule: &str) -> Vec<String> {
     }
     assert!(
         valid > 0 && invalid > 0,
-        "{rule}: needs valid-*.md and invalid-*.md fixtures"
+        "{rule}: needs fixtures with and without findings"
     );
     failures
 }

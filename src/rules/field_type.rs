@@ -4,7 +4,7 @@ use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::post::{Node, StrStyle, Value};
-use crate::schema::FieldType;
+use crate::schema::{Field, FieldType};
 
 declare_rule! {
     /// Checks every declared field's value against its type and `enum`.
@@ -60,6 +60,9 @@ impl Rule for FieldTypeRule {
                     });
                 }
             }
+            if problems.is_empty() {
+                constraints(&entry.key, field, &entry.value, &mut problems);
+            }
             for problem in problems {
                 let mut diagnostic =
                     Diagnostic::new(&Self::META, ctx.post.path(), problem.span, problem.message);
@@ -105,7 +108,11 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
                 });
             }
         }
-        (FieldType::DatetimeText, Value::Str(text, _)) if looks_like_date(text) => {}
+        // Whether a date string parses is `date-invalid`'s business; here only its YAML type counts.
+        (
+            FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime,
+            Value::Str(..),
+        ) => {}
         (FieldType::Url | FieldType::UrlOrPath, Value::Str(text, _)) => {
             if let Some(problem) = url_problem(text, *ty == FieldType::UrlOrPath) {
                 out.push(Mismatch {
@@ -139,15 +146,54 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
             };
             out.push(mismatch(Some(help)));
         }
-        (
-            FieldType::Datetime | FieldType::DatetimeText | FieldType::OptionalDatetime,
-            Value::Str(..),
-        ) => {
-            out.push(mismatch(Some(
-                "write an ISO 8601 date-time such as `2024-02-16T08:17:52Z`".to_owned(),
-            )));
-        }
         _ => out.push(mismatch(None)),
+    }
+}
+
+/// `pattern`, `min-length` and `max-length` of a field whose value has the right type.
+fn constraints(key: &str, field: &Field, node: &Node, out: &mut Vec<Mismatch>) {
+    let length = match &node.value {
+        Value::Str(s, _) => Some((s.chars().count(), "characters")),
+        Value::List(items) => Some((items.len(), "items")),
+        _ => None,
+    };
+    if let Some((len, unit)) = length {
+        if let Some(min) = field.min_length.filter(|&min| len < min) {
+            out.push(Mismatch {
+                span: node.span,
+                message: format!("`{key}` has {len} {unit}, fewer than the minimum of {min}"),
+                help: None,
+            });
+        }
+        if let Some(max) = field.max_length.filter(|&max| len > max) {
+            out.push(Mismatch {
+                span: node.span,
+                message: format!("`{key}` has {len} {unit}, more than the maximum of {max}"),
+                help: None,
+            });
+        }
+    }
+    if let Some(pattern) = &field.pattern {
+        let texts: Vec<&Node> = match &node.value {
+            Value::List(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        for item in texts {
+            let Some(text) = item.value.scalar_text() else {
+                continue;
+            };
+            if !pattern.is_match(&text) {
+                let shown = pattern
+                    .as_str()
+                    .trim_start_matches("^(?:")
+                    .trim_end_matches(")$");
+                out.push(Mismatch {
+                    span: item.span,
+                    message: format!("`{text}` does not match the pattern `{shown}` of `{key}`"),
+                    help: None,
+                });
+            }
+        }
     }
 }
 

@@ -1,5 +1,11 @@
 //! The rule trait, rule metadata and the registry of every rule, sorted by name.
 
+mod date_filename;
+mod date_future;
+mod date_invalid;
+mod date_order;
+mod date_timezone;
+mod field_empty;
 mod field_required;
 mod field_type;
 mod field_unknown;
@@ -7,6 +13,7 @@ mod file_encoding;
 mod frontmatter_missing;
 mod frontmatter_syntax;
 mod slug_duplicate;
+mod slug_format;
 mod suppression_invalid;
 
 use crate::collection::Collection;
@@ -120,6 +127,12 @@ pub trait Rule: Described + Sync + Send {
 /// Every rule, sorted by name.
 pub fn all() -> &'static [&'static dyn Rule] {
     static RULES: &[&dyn Rule] = &[
+        &date_filename::DateFilename,
+        &date_future::DateFuture,
+        &date_invalid::DateInvalid,
+        &date_order::DateOrder,
+        &date_timezone::DateTimezone,
+        &field_empty::FieldEmpty,
         &field_required::FieldRequired,
         &field_type::FieldTypeRule,
         &field_unknown::FieldUnknown,
@@ -127,6 +140,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &frontmatter_missing::FrontmatterMissing,
         &frontmatter_syntax::FrontmatterSyntax,
         &slug_duplicate::SlugDuplicate,
+        &slug_format::SlugFormat,
         &suppression_invalid::SuppressionInvalid,
     ];
     RULES

@@ -1,0 +1,282 @@
+//! Front-matter dates: parsing the text YAML leaves as a string, with jiff's precise reasons.
+
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+
+use crate::post::{Entry, Post, Value};
+use crate::schema::{Field, Schema};
+
+/// A date as written: with an offset, a date-time without one, or a calendar day.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParsedDate {
+    /// `2024-02-16T08:17:52Z`, `2024-02-16 08:17:52 +0800`
+    Instant(Timestamp),
+    /// `2022-01-11 13:05:12`: read as UTC by site generators.
+    Civil(DateTime),
+    /// `2024-02-16`
+    Day(Date),
+}
+
+impl ParsedDate {
+    /// The instant site generators use: a missing offset means UTC, a day means its UTC midnight.
+    pub fn timestamp(&self) -> Timestamp {
+        match self {
+            ParsedDate::Instant(t) => *t,
+            ParsedDate::Civil(dt) => TimeZone::UTC
+                .to_timestamp(*dt)
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            ParsedDate::Day(d) => TimeZone::UTC
+                .to_timestamp(d.to_datetime(Time::midnight()))
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    /// The calendar day in `zone`: an instant is converted, a civil date is taken as written.
+    pub fn day_in(&self, zone: &TimeZone) -> Date {
+        match self {
+            ParsedDate::Instant(t) => zone.to_datetime(*t).date(),
+            ParsedDate::Civil(dt) => dt.date(),
+            ParsedDate::Day(d) => *d,
+        }
+    }
+}
+
+/// Why a date did not parse: the reason, and the value to suggest when one can be guessed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateError {
+    pub reason: String,
+    pub suggestion: Option<String>,
+}
+
+/// A date-valued front-matter entry of a post, parsed.
+pub struct PostDate<'a> {
+    pub key: &'a str,
+    pub entry: &'a Entry,
+    pub field: &'a Field,
+    pub text: &'a str,
+    pub parsed: Result<ParsedDate, DateError>,
+}
+
+/// Every date field of a post that holds text (other types are `field-type`'s business).
+pub fn post_dates<'a>(post: &'a Post, schema: &'a Schema) -> Vec<PostDate<'a>> {
+    let Some(fm) = &post.front_matter else {
+        return Vec::new();
+    };
+    fm.entries()
+        .iter()
+        .filter_map(|entry| {
+            let field = schema.fields.get(&entry.key).filter(|f| f.is_date())?;
+            let text = match &entry.value.value {
+                Value::Str(text, _) | Value::Datetime(text) if !text.trim().is_empty() => {
+                    text.as_str()
+                }
+                _ => return None,
+            };
+            Some(PostDate {
+                key: &entry.key,
+                entry,
+                field,
+                text,
+                parsed: parse(text, field.format.as_deref()),
+            })
+        })
+        .collect()
+}
+
+/// Whether the post is a draft (`draft: true`, or `published: false` for Jekyll and Hexo).
+pub fn is_draft(post: &Post) -> bool {
+    post.field("draft")
+        .is_some_and(|e| e.value.value == Value::Bool(true))
+        || post
+            .field("published")
+            .is_some_and(|e| e.value.value == Value::Bool(false))
+}
+
+/// Parses an ISO 8601 / RFC 3339 date or date-time (`T` or a space between date and time, an
+/// optional `Z` or offset, Jekyll's `+0800` after a space), or `format` (strftime) when given.
+pub fn parse(text: &str, format: Option<&str>) -> Result<ParsedDate, DateError> {
+    let text = text.trim();
+    if let Some(format) = format {
+        return parse_with_format(text, format);
+    }
+    let normalized = normalize(text);
+    if let Ok(ts) = normalized.parse::<Timestamp>() {
+        return Ok(ParsedDate::Instant(ts));
+    }
+    if !iso_shaped(text) {
+        return Err(DateError {
+            reason: format!(
+                "`{text}` is not an ISO 8601 date (`YYYY-MM-DD`, then optionally a time and an offset)"
+            ),
+            suggestion: guess_iso(text),
+        });
+    }
+    let has_time = normalized.len() > 10;
+    let result = if has_time {
+        normalized.parse::<DateTime>().map(ParsedDate::Civil)
+    } else {
+        normalized.parse::<Date>().map(ParsedDate::Day)
+    };
+    result.map_err(|e| DateError {
+        reason: reason(&e),
+        suggestion: guess_iso(text),
+    })
+}
+
+fn parse_with_format(text: &str, format: &str) -> Result<ParsedDate, DateError> {
+    let broken = jiff::fmt::strtime::parse(format, text).map_err(|e| DateError {
+        reason: reason(&e),
+        suggestion: None,
+    })?;
+    if broken.offset().is_some() {
+        return broken
+            .to_timestamp()
+            .map(ParsedDate::Instant)
+            .map_err(|e| DateError {
+                reason: reason(&e),
+                suggestion: None,
+            });
+    }
+    if broken.hour().is_some() {
+        return broken
+            .to_datetime()
+            .map(ParsedDate::Civil)
+            .map_err(|e| DateError {
+                reason: reason(&e),
+                suggestion: None,
+            });
+    }
+    broken
+        .to_date()
+        .map(ParsedDate::Day)
+        .map_err(|e| DateError {
+            reason: reason(&e),
+            suggestion: None,
+        })
+}
+
+/// `YYYY-MM-DD` at the start.
+fn iso_shaped(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit())
+}
+
+/// `2016-02-16 10:00:00 +0800` → `2016-02-16T10:00:00+0800`; `t`/`z` → upper case.
+fn normalize(text: &str) -> String {
+    let mut s = text.to_owned();
+    if s.len() > 10 && s.as_bytes()[10] == b' ' {
+        s.replace_range(10..11, "T");
+    }
+    if let Some(i) = s.rfind([' ']) {
+        let tail = &s[i + 1..];
+        if tail.starts_with(['+', '-']) || tail == "Z" {
+            s.remove(i);
+        }
+    }
+    s
+}
+
+/// jiff's message without its outer layers ("failed to parse …: "), which repeat the value.
+fn reason(e: &jiff::Error) -> String {
+    let full = e.to_string();
+    let last = full.rsplit(": ").next().unwrap_or(&full);
+    // Keep the most specific part, but not a fragment without context.
+    if last.len() < 12 {
+        full
+    } else {
+        last.to_owned()
+    }
+}
+
+/// `2022/11/28` or `2022.11.28 13:05` → ISO 8601, when the parts make a real date.
+fn guess_iso(text: &str) -> Option<String> {
+    let (date, time) = text
+        .split_once([' ', 'T'])
+        .map_or((text, None), |(d, t)| (d, Some(t.trim())));
+    let parts: Vec<&str> = date.split(['/', '.', '-']).collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    let (y, m, d): (i16, i8, i8) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let day = Date::new(y, m, d).ok()?;
+    match time {
+        None => Some(day.to_string()),
+        Some(t) => {
+            let t: Time = t.parse().ok()?;
+            Some(
+                day.at(t.hour(), t.minute(), t.second(), 0)
+                    .to_string()
+                    .replace('T', " "),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_forms() {
+        assert!(matches!(
+            parse("2024-02-16T08:17:52.801Z", None),
+            Ok(ParsedDate::Instant(_))
+        ));
+        assert!(matches!(
+            parse("2024-02-16T08:17:52+08:00", None),
+            Ok(ParsedDate::Instant(_))
+        ));
+        assert!(matches!(
+            parse("2016-02-16 10:00:00 +0800", None),
+            Ok(ParsedDate::Instant(_))
+        ));
+        assert!(matches!(
+            parse("2022-01-11 13:05:12", None),
+            Ok(ParsedDate::Civil(_))
+        ));
+        assert!(matches!(parse("2024-02-16", None), Ok(ParsedDate::Day(_))));
+    }
+
+    #[test]
+    fn impossible_dates_have_precise_reasons() {
+        for text in [
+            "2024-02-30",
+            "2024-13-01",
+            "2024-01-01T24:61:00Z",
+            "2022/11/28",
+            "yesterday",
+        ] {
+            let e = parse(text, None).unwrap_err();
+            println!("{text}: {} / {:?}", e.reason, e.suggestion);
+        }
+        let e = parse("2024-02-30", None).unwrap_err();
+        assert!(e.reason.contains("day"), "{}", e.reason);
+        assert_eq!(
+            parse("2022/11/28", None).unwrap_err().suggestion.as_deref(),
+            Some("2022-11-28")
+        );
+    }
+
+    #[test]
+    fn custom_format() {
+        assert_eq!(
+            parse("2022/12/14", Some("%Y/%m/%d")),
+            Ok(ParsedDate::Day(Date::new(2022, 12, 14).unwrap()))
+        );
+        assert!(parse("2022-12-14", Some("%Y/%m/%d")).is_err());
+    }
+
+    #[test]
+    fn days_in_a_zone() {
+        let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
+        let late = parse("2024-02-16T20:00:00Z", None).unwrap();
+        assert_eq!(late.day_in(&shanghai), Date::new(2024, 2, 17).unwrap());
+        assert_eq!(late.day_in(&TimeZone::UTC), Date::new(2024, 2, 16).unwrap());
+    }
+}
