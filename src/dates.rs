@@ -47,6 +47,8 @@ impl ParsedDate {
 pub struct DateError {
     pub reason: String,
     pub suggestion: Option<String>,
+    /// The text has the ISO 8601 shape, but names a day or time that does not exist.
+    pub impossible: bool,
 }
 
 /// A date-valued front-matter entry of a post, parsed.
@@ -110,6 +112,7 @@ pub fn parse(text: &str, format: Option<&str>) -> Result<ParsedDate, DateError> 
                 "`{text}` is not an ISO 8601 date (`YYYY-MM-DD`, then optionally a time and an offset)"
             ),
             suggestion: guess_iso(text),
+            impossible: false,
         });
     }
     let has_time = normalized.len() > 10;
@@ -119,41 +122,29 @@ pub fn parse(text: &str, format: Option<&str>) -> Result<ParsedDate, DateError> 
         normalized.parse::<Date>().map(ParsedDate::Day)
     };
     result.map_err(|e| DateError {
-        reason: reason(&e),
-        suggestion: guess_iso(text),
+        impossible: true,
+        ..failed(&e)
     })
 }
 
 fn parse_with_format(text: &str, format: &str) -> Result<ParsedDate, DateError> {
-    let broken = jiff::fmt::strtime::parse(format, text).map_err(|e| DateError {
-        reason: reason(&e),
+    let broken = jiff::fmt::strtime::parse(format, text).map_err(|e| failed(&e))?;
+    let parsed = if broken.offset().is_some() {
+        broken.to_timestamp().map(ParsedDate::Instant)
+    } else if broken.hour().is_some() {
+        broken.to_datetime().map(ParsedDate::Civil)
+    } else {
+        broken.to_date().map(ParsedDate::Day)
+    };
+    parsed.map_err(|e| failed(&e))
+}
+
+fn failed(e: &jiff::Error) -> DateError {
+    DateError {
+        reason: reason(e),
         suggestion: None,
-    })?;
-    if broken.offset().is_some() {
-        return broken
-            .to_timestamp()
-            .map(ParsedDate::Instant)
-            .map_err(|e| DateError {
-                reason: reason(&e),
-                suggestion: None,
-            });
+        impossible: false,
     }
-    if broken.hour().is_some() {
-        return broken
-            .to_datetime()
-            .map(ParsedDate::Civil)
-            .map_err(|e| DateError {
-                reason: reason(&e),
-                suggestion: None,
-            });
-    }
-    broken
-        .to_date()
-        .map(ParsedDate::Day)
-        .map_err(|e| DateError {
-            reason: reason(&e),
-            suggestion: None,
-        })
 }
 
 /// `YYYY-MM-DD` at the start.

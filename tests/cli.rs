@@ -561,3 +561,114 @@ fn suppression_comments_silence_findings() {
         "src/data/blog/a.md:6:11: error[field-type] `featured` should be a boolean (`true` or `false`), found a string\n"
     );
 }
+
+#[test]
+fn zero_config_gives_did_you_mean_time_zone_help_and_detects_v3() {
+    let dir = blog(&[
+        (
+            "src/data/blog/a.md",
+            "---\ntitle: a\ndiscription: b\npubDatetime: 2022-01-11 13:05:12\n---\n",
+        ),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            "---\ntitle: a\ndescription: b\npubDatetime: 2022-01-11T13:05:12Z\npostSlug: newsletter-1\nextra: x\n---\n",
+        ),
+    ]);
+    let doc = json(&stdout_of(
+        dir.path(),
+        &["check", "--format", "json", "--now", "2025-01-01T00:00:00Z"],
+        1,
+    ));
+    let found: Vec<(&str, &str, &str, &str)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap(),
+                d["severity"].as_str().unwrap(),
+                d["message"].as_str().unwrap(),
+                d["help"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "field-required",
+                "error",
+                "required field `description` is missing",
+                "add `description:` with a string"
+            ),
+            (
+                "field-unknown",
+                "warning",
+                "unknown field `discription`",
+                "did you mean `description`?"
+            ),
+            (
+                "date-timezone",
+                "warning",
+                "`pubDatetime` has no time zone: `2022-01-11 13:05:12` will be read as UTC",
+                "write the offset, e.g. `pubDatetime: 2022-01-11T13:05:12Z` for UTC, or set `site.timezone` in postlint.toml to get your zone's"
+            ),
+            // `postSlug` makes the newsletter AstroPaper v3, whose schema is strict.
+            (
+                "field-unknown",
+                "error",
+                "unknown field `extra`",
+                "known fields: author, canonicalURL, description, draft, featured, hideEditPost, modDatetime, ogImage, postSlug, pubDatetime, tags, timezone, title"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn site_time_zone_shapes_the_help_and_is_validated() {
+    let post = "---\ntitle: a\ndescription: b\npubDatetime: 2022-07-11 13:05:12\n---\n";
+    let config = "[site]\ntimezone = \"Asia/Shanghai\"\n\n[collections.blog]\ninclude = [\"*.md\"]\npreset = \"astro-paper\"\n";
+    let dir = blog(&[("postlint.toml", config), ("a.md", post)]);
+    let doc = json(&stdout_of(dir.path(), &["check", "--format", "json"], 0));
+    assert_eq!(
+        doc["diagnostics"][0]["help"],
+        "write `pubDatetime: 2022-07-11T13:05:12+08:00` (Asia/Shanghai)"
+    );
+    let dir = blog(&[
+        (
+            "postlint.toml",
+            &config.replace("Asia/Shanghai", "Asia/Shanghia"),
+        ),
+        ("a.md", post),
+    ]);
+    postlint(dir.path())
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown time zone `Asia/Shanghia`",
+        ))
+        .stderr(predicates::str::contains("did you mean `Asia/Shanghai`?"));
+}
+
+#[test]
+fn now_can_be_fixed_from_the_command_line() {
+    let dir = blog(&[(
+        "src/data/blog/a.md",
+        "---\ntitle: a\ndescription: b\npubDatetime: 2025-06-01T00:00:00Z\n---\n",
+    )]);
+    postlint(dir.path())
+        .args(["check", "--now", "2025-05-01T00:00:00Z"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("warning[date-future]"));
+    postlint(dir.path())
+        .args(["check", "--now", "2025-07-01T00:00:00Z"])
+        .assert()
+        .code(0)
+        .stdout("No problems found in 1 post.\n");
+    postlint(dir.path())
+        .args(["check", "--now", "tomorrow"])
+        .assert()
+        .code(2);
+}

@@ -22,6 +22,9 @@ impl Rule for DateInvalid {
             let help = match (&error.suggestion, &date.field.format) {
                 (_, Some(format)) => format!("write the date in the format `{format}`"),
                 (Some(suggestion), None) => format!("write `{}: {suggestion}`", date.key),
+                (None, None) if error.impossible => {
+                    "correct the date: that day or time does not exist in the calendar".to_owned()
+                }
                 (None, None) => {
                     "write an ISO 8601 date such as `2024-02-16` or `2024-02-16T08:17:52+08:00`"
                         .to_owned()
