@@ -21,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint posts (the configured or detected collections, or the given files and folders).
     Check(CheckArgs),
+    /// Show a numbered series: each post's number, date and problems, and the next number.
+    Series(SeriesArgs),
     /// List every rule.
     Rules,
     /// Show the documentation of one rule.
@@ -37,6 +39,26 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SeriesArgs {
+    /// The collection to show (default: every collection that is a series).
+    pub collection: Option<String>,
+    /// Use this config file instead of the nearest postlint.toml.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The site's folder.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: SeriesFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeriesFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

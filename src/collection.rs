@@ -1,10 +1,13 @@
 //! The posts of one collection, loaded whole, with the preset and schema they follow.
 
+use std::sync::OnceLock;
+
 use regex::Regex;
 
 use crate::post::Post;
 use crate::schema::{Preset, Schema};
-use crate::settings::CollectionSettings;
+use crate::series::{self, Found, Series, consensus};
+use crate::settings::{CollectionSettings, SeriesChoice};
 
 pub struct Collection {
     pub name: String,
@@ -12,26 +15,81 @@ pub struct Collection {
     pub schema: Schema,
     /// What explicit slugs must match, when the collection sets `slug-pattern`.
     pub slug_pattern: Option<Regex>,
+    /// The numbered series the posts form, declared or detected.
+    pub series: Option<Series>,
     pub posts: Vec<Post>,
+    /// Parallel to `posts`: paths relative to the project root, `/`-separated.
+    pub rel_paths: Vec<String>,
     /// Parallel to `posts`: whether findings on that post were asked for.
     pub requested: Vec<bool>,
+    members: OnceLock<Vec<Member>>,
+}
+
+/// A post of the series with what its sources say.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Index into `Collection::posts`.
+    pub index: usize,
+    pub found: Vec<Found>,
+    /// The number most sources agree on.
+    pub number: Option<u64>,
 }
 
 impl Collection {
+    /// `posts`, `rel_paths` and `requested` are parallel.
     pub fn new(
         settings: &CollectionSettings,
         posts: Vec<Post>,
+        rel_paths: Vec<String>,
         requested: Vec<bool>,
     ) -> Collection {
         let preset = settings.preset.unwrap_or_else(|| detect_preset(&posts));
+        let series = match &settings.series {
+            SeriesChoice::Detect => series::detect(&posts, preset.slug_field()),
+            SeriesChoice::Off => None,
+            SeriesChoice::Declared(series) => Some((**series).clone()),
+        };
         Collection {
             name: settings.name.clone(),
             preset,
             schema: settings.schema(preset),
             slug_pattern: settings.slug_pattern.clone(),
+            series,
             posts,
+            rel_paths,
             requested,
+            members: OnceLock::new(),
         }
+    }
+
+    /// The posts of the series with their numbers, computed once.
+    pub fn series_members(&self) -> &[Member] {
+        self.members.get_or_init(|| {
+            let Some(series) = &self.series else {
+                return Vec::new();
+            };
+            self.posts
+                .iter()
+                .enumerate()
+                .filter_map(|(index, post)| {
+                    let found = series.sources(post, self.preset.slug_field());
+                    series
+                        .includes(post, &self.rel_paths[index], &found)
+                        .then(|| Member {
+                            index,
+                            number: consensus(&found),
+                            found,
+                        })
+                })
+                .collect()
+        })
+    }
+
+    /// The series member for `post`, if it is one.
+    pub fn member_of(&self, post: &Post) -> Option<&Member> {
+        self.series_members()
+            .iter()
+            .find(|m| std::ptr::eq(&self.posts[m.index], post))
     }
 
     /// The posts findings were asked for.

@@ -49,6 +49,34 @@ pub struct CollectionConfig {
     pub slug_pattern: Option<Spanned<String>>,
     #[serde(default)]
     pub fields: BTreeMap<String, FieldConfig>,
+    /// A numbered series (`第 N 封信`); detected when absent.
+    pub series: Option<SeriesConfig>,
+}
+
+/// `[collections.NAME.series]`: where numbers come from and what the numbering must look like.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SeriesConfig {
+    /// `false` turns detection off for this collection.
+    pub enabled: Option<bool>,
+    /// Regex over the body outside code; `{n}` stands for the number (or a group `(?P<n>…)`).
+    pub body: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub heading: Option<Spanned<String>>,
+    /// Template such as `newsletter-{n}`.
+    pub slug: Option<Spanned<String>>,
+    /// Template such as `newsletter-{n}.md` or `{n}-*.md`.
+    pub file: Option<Spanned<String>>,
+    pub start: Option<u64>,
+    /// Numbers (`7`) or ranges (`"10-12"`) never published.
+    #[serde(default)]
+    pub allow_gaps: Vec<Spanned<toml::Value>>,
+    /// Only posts with this tag belong to the series.
+    pub tag: Option<String>,
+    /// Only posts matching these globs belong to the series.
+    pub include: Option<Vec<String>>,
+    /// Posts numbered below this are exempt from source checks.
+    pub since: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -52,6 +52,19 @@ pub fn lint(request: &Request<'_>) -> Outcome {
 
 /// Lints with the given rules (tests inject their own).
 pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
+    let mut errors = Vec::new();
+    let collections = load(request, &mut errors);
+    let mut outcome = lint_loaded(rules, request, &collections);
+    outcome.errors = errors;
+    outcome
+}
+
+/// Lints collections already loaded with [`load`] (commands that also show the posts).
+pub fn lint_loaded(
+    rules: &[&dyn Rule],
+    request: &Request<'_>,
+    collections: &[Collection],
+) -> Outcome {
     let settings = request.settings;
     let rules: Vec<&dyn Rule> = rules
         .iter()
@@ -59,7 +72,6 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
         .filter(|r| settings.level(r.meta().name).is_some())
         .collect();
     let mut outcome = Outcome::default();
-    let collections = load(request, &mut outcome.errors);
     let rules = &rules;
 
     let mut diagnostics: Vec<Diagnostic> = collections
@@ -81,7 +93,7 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
         })
         .collect();
 
-    for collection in &collections {
+    for collection in collections {
         let requested: HashSet<&Path> = collection.requested_posts().map(Post::path).collect();
         let ctx = CollectionContext {
             collection,
@@ -101,7 +113,7 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
     }
 
     if let Some(checker) = request.checker {
-        diagnostics.extend(network_phase(rules, &collections, settings, checker));
+        diagnostics.extend(network_phase(rules, collections, settings, checker));
     }
 
     let posts: HashMap<&Path, &Post> = collections
@@ -200,7 +212,7 @@ fn network_phase(
 }
 
 /// Finds, reads and parses the posts of every collection involved in the request.
-fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
+pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
     let settings = request.settings;
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = discover::normalize(&cwd.join(&settings.root));
@@ -279,7 +291,7 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
         if !files.iter().any(|f| is_requested(f)) {
             continue;
         }
-        let parsed: Vec<Result<(Post, bool), String>> = files
+        let parsed: Vec<Result<(Post, String, bool), String>> = files
             .par_iter()
             .map(|rel| {
                 let display = discover::normalize(&settings.root.join(rel));
@@ -288,21 +300,27 @@ fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
                     _ => std::fs::read(root.join(rel))
                         .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
                 };
-                Ok((Post::from_bytes(display, bytes), is_requested(rel)))
+                Ok((
+                    Post::from_bytes(display, bytes),
+                    rel.clone(),
+                    is_requested(rel),
+                ))
             })
             .collect();
         let mut posts = Vec::with_capacity(parsed.len());
+        let mut rels = Vec::with_capacity(parsed.len());
         let mut flags = Vec::with_capacity(parsed.len());
         for result in parsed {
             match result {
-                Ok((post, requested)) => {
+                Ok((post, rel, requested)) => {
                     posts.push(post);
+                    rels.push(rel);
                     flags.push(requested);
                 }
                 Err(e) => errors.push(e),
             }
         }
-        collections.push(Collection::new(&collection, posts, flags));
+        collections.push(Collection::new(&collection, posts, rels, flags));
     }
     collections
 }

@@ -16,6 +16,7 @@ pub mod post;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod series;
 pub mod settings;
 pub mod suppress;
 

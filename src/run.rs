@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, Command};
+use crate::cli::{CheckArgs, Cli, Command, SeriesArgs, SeriesFormat};
 use crate::config::{self, ConfigError, did_you_mean};
 use crate::diagnostic::Severity;
 use crate::engine::{self, Outcome, Request};
@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let mut out = stdout.lock();
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut out),
+        Command::Series(args) => series(&args, &mut out),
         Command::Rules => list_rules(&mut out).map(|()| EXIT_OK),
         Command::Rule { name } => show_rule(&name, &mut out),
         Command::Init { path, force } => init(&path, force, &mut out),
@@ -176,6 +177,63 @@ pub fn print_config_error(error: &ConfigError, color: bool) {
     );
 }
 
+fn series(args: &SeriesArgs, out: &mut dyn Write) -> io::Result<u8> {
+    let overrides = CliOverrides {
+        select: vec!["series-number".into(), "series-order".into()],
+        ..CliOverrides::default()
+    };
+    let settings = match Settings::discover(&args.root, args.config.as_deref(), &overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            print_config_error(&e, io::stderr().is_terminal());
+            return Ok(EXIT_FAILURE);
+        }
+    };
+    if let Some(name) = &args.collection
+        && !settings.collections.iter().any(|c| &c.name == name)
+    {
+        eprintln!("error: no collection `{name}`");
+        let names: Vec<&str> = settings
+            .collections
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        match did_you_mean(name, names.iter().copied()) {
+            Some(known) => eprintln!("help: did you mean `{known}`?"),
+            None => eprintln!("help: collections: {}", names.join(", ")),
+        }
+        return Ok(EXIT_FAILURE);
+    }
+    let request = Request {
+        settings: &settings,
+        paths: None,
+        stdin: None,
+        checker: None,
+    };
+    let mut errors = Vec::new();
+    let collections: Vec<_> = engine::load(&request, &mut errors)
+        .into_iter()
+        .filter(|c| args.collection.as_ref().is_none_or(|name| &c.name == name))
+        .collect();
+    let outcome = engine::lint_loaded(rules::all(), &request, &collections);
+    let views: Vec<_> = collections
+        .iter()
+        .filter_map(|c| report::series::view(c, &outcome))
+        .collect();
+    match args.format {
+        SeriesFormat::Table => report::series::render_table(&views, out)?,
+        SeriesFormat::Json => report::series::render_json(&views, out)?,
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    Ok(if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILURE
+    })
+}
+
 fn list_rules(out: &mut dyn Write) -> io::Result<()> {
     let width = rules::names().map(str::len).max().unwrap_or(0);
     writeln!(
@@ -232,7 +290,7 @@ fn init(path: &Path, force: bool, out: &mut dyn Write) -> io::Result<u8> {
         Ok(s) if s.config_path.is_none() || force => s,
         Ok(_) | Err(_) => Settings::detect(path),
     };
-    let text = crate::init::render(&settings, path);
+    let text = crate::init::render(&settings);
     write_atomically(&target, &text)?;
     writeln!(out, "wrote {}", target.display())?;
     Ok(EXIT_OK)

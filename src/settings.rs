@@ -11,11 +11,12 @@ use jiff::tz::TimeZone;
 use regex::Regex;
 use toml::Spanned;
 
-use crate::config::{self, CollectionConfig, Config, ConfigError, RuleConfig};
+use crate::config::{self, CollectionConfig, Config, ConfigError, RuleConfig, SeriesConfig};
 use crate::diagnostic::{Level, Severity, Span};
 use crate::discover;
 use crate::rules;
 use crate::schema::{Field, FieldType, Preset, Schema, UnknownFields};
+use crate::series::{self, Membership, Series, Template};
 
 /// Choices from the command line that shape settings.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +43,16 @@ pub struct CollectionSettings {
     pub require_front_matter: Option<bool>,
     /// What explicit slugs must match; the default format when absent.
     pub slug_pattern: Option<Regex>,
+    pub series: SeriesChoice,
+}
+
+/// Whether a collection is a numbered series.
+#[derive(Clone, Debug)]
+pub enum SeriesChoice {
+    /// Decide from the posts (`series::detect`).
+    Detect,
+    Off,
+    Declared(Box<Series>),
 }
 
 /// A field as configured: what it sets on top of the preset's field of the same name.
@@ -95,6 +106,7 @@ impl CollectionSettings {
             unknown_fields: None,
             require_front_matter: None,
             slug_pattern: None,
+            series: SeriesChoice::Detect,
         }
     }
 
@@ -454,7 +466,97 @@ fn collection_settings(
         unknown_fields,
         require_front_matter: config.require_front_matter,
         slug_pattern: config.slug_pattern.as_ref().map(regex).transpose()?,
+        series: match &config.series {
+            None => SeriesChoice::Detect,
+            Some(series) if series.enabled == Some(false) => SeriesChoice::Off,
+            Some(series) => SeriesChoice::Declared(Box::new(series_settings(series)?)),
+        },
     })
+}
+
+fn series_settings(config: &SeriesConfig) -> Result<Series, Problem> {
+    let number_regex = |value: &Option<Spanned<String>>| -> Result<Option<Regex>, Problem> {
+        let Some(value) = value else { return Ok(None) };
+        let span = Some(Span::from(value.span()));
+        let regex = series::number_regex(value.get_ref()).map_err(|e| {
+            (
+                span,
+                format!(
+                    "invalid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or_default().trim()
+                ),
+                None,
+            )
+        })?;
+        if !regex.capture_names().any(|n| n == Some("n")) {
+            return Err((
+                span,
+                format!("`{}` has no `{{n}}` for the number", value.get_ref()),
+                Some("write `{n}` where the number stands, e.g. `第\\s*{n}\\s*封信`".into()),
+            ));
+        }
+        Ok(Some(regex))
+    };
+    let template = |value: &Option<Spanned<String>>| -> Result<Option<Template>, Problem> {
+        value
+            .as_ref()
+            .map(|v| {
+                Template::new(v.get_ref()).map_err(|e| {
+                    (
+                        Some(Span::from(v.span())),
+                        e,
+                        Some("write `{n}` where the number stands, e.g. `newsletter-{n}`".into()),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let mut allow_gaps = Vec::new();
+    for gap in &config.allow_gaps {
+        let range = match gap.get_ref() {
+            toml::Value::Integer(n) if *n >= 0 => Some(*n as u64..=*n as u64),
+            toml::Value::String(s) => s
+                .split_once('-')
+                .and_then(|(a, b)| Some(a.trim().parse().ok()?..=b.trim().parse().ok()?)),
+            _ => None,
+        };
+        allow_gaps.push(range.ok_or_else(|| {
+            (
+                Some(Span::from(gap.span())),
+                "a gap is a number or a range such as \"10-12\"".to_owned(),
+                None,
+            )
+        })?);
+    }
+    let membership = match (&config.tag, &config.include) {
+        (Some(tag), _) => Membership::Tag(tag.clone()),
+        (None, Some(globs)) => {
+            Membership::Glob(discover::glob_set(globs).map_err(|e| (None, e, None))?)
+        }
+        (None, None) => Membership::All,
+    };
+    let mut series = Series::declared(number_regex(&config.body)?);
+    series.title = number_regex(&config.title)?;
+    series.heading = number_regex(&config.heading)?;
+    series.slug = template(&config.slug)?;
+    series.file = template(&config.file)?;
+    series.start = config.start.unwrap_or(0);
+    series.allow_gaps = allow_gaps;
+    series.membership = membership;
+    series.since = config.since;
+    if series.body.is_none()
+        && series.title.is_none()
+        && series.heading.is_none()
+        && series.slug.is_none()
+        && series.file.is_none()
+    {
+        return Err((
+            None,
+            "a series needs at least one source: body, title, heading, slug or file".into(),
+            None,
+        ));
+    }
+    Ok(series)
 }
 
 /// The configured time zone, checked against the IANA database.

@@ -672,3 +672,92 @@ fn now_can_be_fixed_from_the_command_line() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn only_the_copied_letter_passed_still_reports_the_duplicate_number() {
+    let dir = repo().join("fixtures/collections/newsletter");
+    let out = stdout_of(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--quiet",
+            "--now",
+            "2025-01-01T00:00:00Z",
+            "src/data/newsletter/newsletter-21.md",
+        ],
+        1,
+    );
+    assert_eq!(
+        out,
+        "src/data/newsletter/newsletter-20.md:4:11: error[slug-duplicate] slug `newsletter-20` is used by 1 other post\n\
+         src/data/newsletter/newsletter-20.md:10:20: error[series-order] number 20 is used by 1 other post\n\
+         src/data/newsletter/newsletter-21.md:1:1: error[series-number] the file name says 21, but the greeting and the slug say 20\n\
+         src/data/newsletter/newsletter-21.md:4:11: error[slug-duplicate] slug `newsletter-20` is used by 1 other post\n\
+         src/data/newsletter/newsletter-21.md:10:20: error[series-order] number 20 is used by 1 other post\n"
+    );
+}
+
+#[test]
+fn series_command_shows_numbers_problems_and_the_next_number() {
+    let table = stdout_of(&repo(), &["series", "--root", "fixtures/demo-blog"], 0);
+    insta::assert_snapshot!(table);
+    let doc = json(&stdout_of(
+        &repo(),
+        &[
+            "series",
+            "newsletter",
+            "--root",
+            "fixtures/collections/newsletter",
+            "--format",
+            "json",
+        ],
+        0,
+    ));
+    let series = &doc["series"][0];
+    assert_eq!(series["next"], 21);
+    assert_eq!(series["detected"], true);
+    assert_eq!(
+        series["sources"],
+        serde_json::json!(["body", "slug", "file"])
+    );
+    let numbers: Vec<_> = series["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["number"].clone())
+        .collect();
+    assert_eq!(numbers.len(), 22);
+    assert_eq!(
+        numbers[10], 10,
+        "the Chinese numeral greeting 第十封信 is number 10"
+    );
+    assert_eq!(
+        numbers[21],
+        Value::Null,
+        "the template has no number and sorts last"
+    );
+    postlint(&repo())
+        .args(["series", "newsleter", "--root", "fixtures/demo-blog"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `newsletter`?"));
+}
+
+#[test]
+fn init_writes_the_detected_series() {
+    let dir = blog(&[]);
+    for n in 1..=5 {
+        std::fs::create_dir_all(dir.path().join("src/data/newsletter")).unwrap();
+        std::fs::write(
+            dir.path()
+                .join(format!("src/data/newsletter/newsletter-{n}.md")),
+            letter(n, &format!("newsletter-{n}")),
+        )
+        .unwrap();
+    }
+    postlint(dir.path()).arg("init").assert().code(0);
+    let config = std::fs::read_to_string(dir.path().join("postlint.toml")).unwrap();
+    assert!(config.contains("[collections.newsletter.series]\nbody = '第\\s*{n}\\s*封信'\nslug = \"newsletter-{n}\"\nfile = \"newsletter-{n}.md\"\nstart = 1\n"), "{config}");
+}

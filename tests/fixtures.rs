@@ -42,9 +42,11 @@ fn markers(text: &str) -> Expected {
     expected
 }
 
-fn check_rule_dir(dir: &Path, rule: &str) -> Vec<String> {
+/// Lints `dir` with `select` (every rule when empty) and compares findings with the markers.
+/// `rule` names the fixture set in failures and in the with/without-findings check.
+fn check_dir(dir: &Path, rule: &str, select: &[&str]) -> Vec<String> {
     let selection = CliOverrides {
-        select: vec![rule.to_owned()],
+        select: select.iter().map(|s| s.to_string()).collect(),
         ignore: Vec::new(),
         now: Some(crate::common::NOW.parse().unwrap()),
     };
@@ -120,7 +122,19 @@ fn every_rule_fires_exactly_where_its_fixtures_say() {
             "rule {rule} has no fixtures in {}",
             dir.display()
         );
-        failures.extend(check_rule_dir(&dir, rule));
+        failures.extend(check_dir(&dir, rule, &[rule]));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `fixtures/collections/<scenario>/`: whole blogs linted with every rule; markers list every finding.
+#[test]
+fn collection_scenarios_give_exactly_the_marked_findings() {
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(repo().join("fixtures/collections")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        failures.extend(check_dir(&dir, &name, &[]));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

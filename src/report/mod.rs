@@ -5,6 +5,7 @@ mod github;
 mod json;
 mod pretty;
 mod sarif;
+pub mod series;
 
 pub use pretty::{handler as pretty_handler, render_one as render_miette};
 pub use sarif::SCHEMA_URI as SARIF_SCHEMA_URI;

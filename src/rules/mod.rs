@@ -12,6 +12,8 @@ mod field_unknown;
 mod file_encoding;
 mod frontmatter_missing;
 mod frontmatter_syntax;
+mod series_number;
+mod series_order;
 mod slug_duplicate;
 mod slug_format;
 mod suppression_invalid;
@@ -139,6 +141,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &file_encoding::FileEncoding,
         &frontmatter_missing::FrontmatterMissing,
         &frontmatter_syntax::FrontmatterSyntax,
+        &series_number::SeriesNumber,
+        &series_order::SeriesOrder,
         &slug_duplicate::SlugDuplicate,
         &slug_format::SlugFormat,
         &suppression_invalid::SuppressionInvalid,

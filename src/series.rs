@@ -1,0 +1,498 @@
+//! Numbered series (`这是我为你写的第 99 封信`): where a post's number comes from, and detection.
+//!
+//! A series has sources (body greeting, title, first heading, slug template, file-name
+//! template); each yields a number and the span it stands at. The `series-*` rules compare them.
+
+use std::ops::RangeInclusive;
+
+use chinese_number::{ChineseCountMethod, ChineseToNumber};
+use globset::GlobSet;
+use regex::Regex;
+
+use crate::diagnostic::Span;
+use crate::post::{Post, Value};
+
+/// What a number may be written as: ASCII or full-width digits, or Chinese numerals.
+pub const NUMBER: &str = "[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
+
+/// The greetings detected without configuration, as `{n}` patterns.
+pub const GREETINGS: [&str; 2] = [r"第\s*{n}\s*封信", r"第\s*{n}\s*期"];
+
+/// Where a number was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    Body,
+    Slug,
+    File,
+    Title,
+    Heading,
+}
+
+impl Source {
+    /// How messages name the source.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Body => "the greeting",
+            Source::Slug => "the slug",
+            Source::File => "the file name",
+            Source::Title => "the title",
+            Source::Heading => "the first heading",
+        }
+    }
+}
+
+/// A source's reading of one post.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub source: Source,
+    /// `None` when the source is there but carries no number (a slug off its template).
+    pub number: Option<u64>,
+    pub span: Span,
+    /// The text the number was read from (`第 99 封信`, `newsletter-99`).
+    pub text: String,
+}
+
+/// `newsletter-{n}` or `{n}-*.md`: literal text, `{n}` for the number, `*` for anything.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub text: String,
+    regex: Regex,
+}
+
+impl Template {
+    pub fn new(text: &str) -> Result<Template, String> {
+        if !text.contains("{n}") {
+            return Err(format!("template `{text}` has no `{{n}}` for the number"));
+        }
+        let pattern: String = text
+            .split("{n}")
+            .map(|part| {
+                part.split('*')
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(".*")
+            })
+            .collect::<Vec<_>>()
+            .join("(?P<n>[0-9]+)");
+        let regex = Regex::new(&format!("^{pattern}$")).map_err(|e| e.to_string())?;
+        Ok(Template {
+            text: text.to_owned(),
+            regex,
+        })
+    }
+
+    pub fn number(&self, text: &str) -> Option<u64> {
+        self.regex.captures(text)?.name("n")?.as_str().parse().ok()
+    }
+
+    /// The template with `{n}` filled in.
+    pub fn fill(&self, n: u64) -> String {
+        self.text.replace("{n}", &n.to_string())
+    }
+}
+
+/// Which posts of a collection belong to the series.
+#[derive(Clone, Debug)]
+pub enum Membership {
+    /// Every post of the collection.
+    All,
+    /// Posts carrying this tag.
+    Tag(String),
+    /// Posts whose path (relative to the project root) matches.
+    Glob(GlobSet),
+    /// Detected series: posts where some source finds a number, or the greeting lacks one.
+    Numbered,
+}
+
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub body: Option<Regex>,
+    pub title: Option<Regex>,
+    pub heading: Option<Regex>,
+    pub slug: Option<Template>,
+    pub file: Option<Template>,
+    pub start: u64,
+    pub allow_gaps: Vec<RangeInclusive<u64>>,
+    pub membership: Membership,
+    /// Posts numbered below this are exempt from source checks (written before the scheme).
+    pub since: Option<u64>,
+    /// Found by looking at the posts rather than declared.
+    pub detected: bool,
+}
+
+/// A `{n}` pattern (or a regex with a group `n`) as a regex.
+pub fn number_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    let pattern = if pattern.contains("(?P<n>") {
+        pattern.to_owned()
+    } else {
+        pattern.replace("{n}", &format!("(?P<n>{NUMBER})"))
+    };
+    Regex::new(&pattern)
+}
+
+/// `99`, `９９`, `九十九`, `一百零一`, `两百`, `一零一` → the number.
+pub fn parse_number(text: &str) -> Option<u64> {
+    let ascii: String = text
+        .chars()
+        .map(|c| {
+            if ('０'..='９').contains(&c) {
+                char::from(b'0' + (c as u32 - '０' as u32) as u8)
+            } else {
+                c
+            }
+        })
+        .collect();
+    if !ascii.is_empty() && ascii.bytes().all(|b| b.is_ascii_digit()) {
+        return ascii.parse().ok();
+    }
+    let number: Result<u64, _> = text.to_number(ChineseCountMethod::TenThousand);
+    number.ok().or_else(|| text.to_number_naive().ok())
+}
+
+/// A regex's first match (with a group `n`) in `text`, outside `skip`, shifted by `offset`.
+fn first_number(
+    regex: &Regex,
+    text: &str,
+    offset: usize,
+    skip: impl Fn(Span) -> bool,
+) -> Option<(Option<u64>, Span, String)> {
+    for captures in regex.captures_iter(text) {
+        let whole = captures.get(0)?;
+        if skip(Span::new(offset + whole.start(), offset + whole.end())) {
+            continue;
+        }
+        let group = captures.name("n").unwrap_or(whole);
+        return Some((
+            parse_number(group.as_str()),
+            Span::new(offset + group.start(), offset + group.end()),
+            whole.as_str().to_owned(),
+        ));
+    }
+    None
+}
+
+impl Series {
+    /// What every source says about `post`; `slug_field` is the preset's slug key.
+    pub fn sources(&self, post: &Post, slug_field: Option<&str>) -> Vec<Found> {
+        let mut found = Vec::new();
+        let source = &post.source;
+        if let Some(regex) = &self.body {
+            let body = post.body.span;
+            let in_code_or_comment = |span: Span| {
+                post.in_code(span)
+                    || post
+                        .body
+                        .html_comments
+                        .iter()
+                        .any(|c| c.span.contains(span))
+            };
+            if let Some((number, span, text)) =
+                first_number(regex, &source[body.range()], body.start, in_code_or_comment)
+            {
+                found.push(Found {
+                    source: Source::Body,
+                    number,
+                    span,
+                    text,
+                });
+            }
+        }
+        if let Some(regex) = &self.title
+            && let Some(entry) = post.field("title")
+            && let Some(title) = entry.value.value.as_str()
+            && let Some((number, _, text)) = first_number(regex, title, 0, |_| false)
+        {
+            found.push(Found {
+                source: Source::Title,
+                number,
+                span: narrow(source, entry.value.span, &text),
+                text,
+            });
+        }
+        if let Some(regex) = &self.heading
+            && let Some(heading) = post.body.headings.first()
+            && let Some((number, _, text)) = first_number(regex, &heading.text, 0, |_| false)
+        {
+            found.push(Found {
+                source: Source::Heading,
+                number,
+                span: narrow(source, heading.span, &text),
+                text,
+            });
+        }
+        if let Some(template) = &self.slug
+            && let Some(entry) = slug_field.and_then(|f| post.field(f))
+            && let Value::Str(slug, _) = &entry.value.value
+            && !slug.is_empty()
+        {
+            found.push(Found {
+                source: Source::Slug,
+                number: template.number(slug),
+                span: entry.value.span,
+                text: slug.clone(),
+            });
+        }
+        if let Some(template) = &self.file {
+            let name = post
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let span = post
+                .front_matter
+                .as_ref()
+                .map_or(Span::new(0, 0), |fm| fm.open_fence);
+            found.push(Found {
+                source: Source::File,
+                number: template.number(name),
+                span,
+                text: name.to_owned(),
+            });
+        }
+        found
+    }
+
+    /// Whether `post` belongs to the series, given what its sources found.
+    pub fn includes(&self, post: &Post, rel_path: &str, found: &[Found]) -> bool {
+        match &self.membership {
+            Membership::All => true,
+            Membership::Tag(tag) => post.field("tags").is_some_and(|e| match &e.value.value {
+                Value::List(items) => items.iter().any(|i| i.value.as_str() == Some(tag)),
+                Value::Str(s, _) => s == tag,
+                _ => false,
+            }),
+            Membership::Glob(glob) => glob.is_match(rel_path),
+            Membership::Numbered => {
+                found
+                    .iter()
+                    .any(|f| f.number.is_some() || f.source == Source::Body)
+                    || self.greeting_without_number(post).is_some()
+            }
+        }
+    }
+
+    /// A greeting whose number is missing or unreadable (`第 n 封信` in a template), for spans and membership.
+    pub fn greeting_without_number(&self, post: &Post) -> Option<Span> {
+        self.body.as_ref()?;
+        let loose = Regex::new(r"第\s*(\S{1,6}?)\s*(?:封信|期)").ok()?;
+        let body = post.body.span;
+        let text = &post.source[body.range()];
+        loose.captures_iter(text).find_map(|c| {
+            let group = c.get(1)?;
+            let span = Span::new(body.start + group.start(), body.start + group.end());
+            (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some(span)
+        })
+    }
+
+    /// Whether `n` is an intentional gap.
+    pub fn gap_allowed(&self, n: u64) -> bool {
+        self.allow_gaps.iter().any(|r| r.contains(&n))
+    }
+}
+
+/// The span of `needle` inside `span` of the source (the whole span when it is not there as
+/// written, e.g. behind escapes).
+fn narrow(source: &str, span: Span, needle: &str) -> Span {
+    source[span.range()].find(needle).map_or(span, |i| {
+        Span::new(span.start + i, span.start + i + needle.len())
+    })
+}
+
+/// The number most sources agree on (ties go to the source order: body, slug, file, title, heading).
+pub fn consensus(found: &[Found]) -> Option<u64> {
+    let mut best: Option<(usize, Source, u64)> = None;
+    for f in found {
+        let Some(n) = f.number else { continue };
+        let votes = found.iter().filter(|g| g.number == Some(n)).count();
+        let first = found
+            .iter()
+            .filter(|g| g.number == Some(n))
+            .map(|g| g.source)
+            .min()
+            .unwrap_or(f.source);
+        if best.is_none_or(|(v, s, _)| votes > v || (votes == v && first < s)) {
+            best = Some((votes, first, n));
+        }
+    }
+    best.map(|(_, _, n)| n)
+}
+
+/// Indexes of posts with the number their greeting gives.
+type Numbered = Vec<(usize, u64)>;
+
+/// A series found by looking at the posts: most greetings match `第 N 封信` (or `第 N 期`);
+/// a slug or file-name template joins when 80% of the numbered posts fit it.
+pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<Series> {
+    // (posts numbered, greeting regex, (post index, number) of each)
+    let mut best: Option<(usize, Regex, Numbered)> = None;
+    for greeting in GREETINGS {
+        let regex = number_regex(greeting).expect("built-in greeting is a valid regex");
+        let probe = Series::declared(Some(regex.clone()));
+        let numbered: Vec<(usize, u64)> = posts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                probe
+                    .sources(p, None)
+                    .first()
+                    .and_then(|f| f.number)
+                    .map(|n| (i, n))
+            })
+            .collect();
+        if best
+            .as_ref()
+            .is_none_or(|(count, ..)| numbered.len() > *count)
+        {
+            best = Some((numbered.len(), regex, numbered));
+        }
+    }
+    let (count, regex, numbered) = best?;
+    if count < 3 || count * 2 <= posts.len() {
+        return None;
+    }
+    let slugs: Vec<(Option<String>, u64)> = numbered
+        .iter()
+        .map(|&(i, n)| {
+            (
+                slug_field
+                    .and_then(|f| posts[i].field(f))
+                    .and_then(|e| e.value.value.as_str().map(str::to_owned)),
+                n,
+            )
+        })
+        .collect();
+    let stems: Vec<(Option<String>, u64)> = numbered
+        .iter()
+        .map(|&(i, n)| (Some(posts[i].file_stem().to_owned()), n))
+        .collect();
+    let mut series = Series::declared(Some(regex));
+    // Series start at 0 or 1: a first letter numbered 1 does not make 0 missing.
+    series.start = numbered.iter().map(|&(_, n)| n).min().unwrap_or(0).min(1);
+    series.slug =
+        common_template(&slugs).and_then(|prefix| Template::new(&format!("{prefix}{{n}}")).ok());
+    series.file =
+        common_template(&stems).and_then(|prefix| Template::new(&format!("{prefix}{{n}}.md")).ok());
+    series.membership = Membership::Numbered;
+    series.detected = true;
+    Some(series)
+}
+
+/// The prefix `p` such that at least 80% of the values are `p` followed by their number.
+fn common_template(values: &[(Option<String>, u64)]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (value, n) in values {
+        if let Some(prefix) = value
+            .as_deref()
+            .and_then(|v| v.strip_suffix(&n.to_string()))
+            && !prefix.ends_with(|c: char| c.is_ascii_digit())
+        {
+            *counts.entry(prefix.to_owned()).or_default() += 1;
+        }
+    }
+    let (prefix, count) = counts.into_iter().max_by_key(|(_, c)| *c)?;
+    (count * 5 >= values.len() * 4 && !prefix.is_empty()).then_some(prefix)
+}
+
+impl Series {
+    /// A series with only a body source, members being every post.
+    pub fn declared(body: Option<Regex>) -> Series {
+        Series {
+            body,
+            title: None,
+            heading: None,
+            slug: None,
+            file: None,
+            start: 0,
+            allow_gaps: Vec::new(),
+            membership: Membership::All,
+            since: None,
+            detected: false,
+        }
+    }
+}
+
+/// `[3, 7]` → "3 and 7"; `[3, 4, 5, 9]` → "3–5 and 9".
+pub fn describe_numbers(numbers: &[u64]) -> String {
+    let mut runs: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < numbers.len() {
+        let mut j = i;
+        while j + 1 < numbers.len() && numbers[j + 1] == numbers[j] + 1 {
+            j += 1;
+        }
+        runs.push(if j > i {
+            format!("{}–{}", numbers[i], numbers[j])
+        } else {
+            numbers[i].to_string()
+        });
+        i = j + 1;
+    }
+    match runs.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_every_script() {
+        assert_eq!(parse_number("99"), Some(99));
+        assert_eq!(parse_number("９９"), Some(99));
+        assert_eq!(parse_number("九十九"), Some(99));
+        assert_eq!(parse_number("一百零一"), Some(101));
+        assert_eq!(parse_number("两百"), Some(200));
+        assert_eq!(parse_number("一零一"), Some(101));
+        assert_eq!(parse_number("n"), None);
+    }
+
+    #[test]
+    fn templates() {
+        let t = Template::new("newsletter-{n}").unwrap();
+        assert_eq!(t.number("newsletter-81"), Some(81));
+        assert_eq!(t.number("newletter-81"), None);
+        let f = Template::new("{n}-*.md").unwrap();
+        assert_eq!(f.number("104-标题.md"), Some(104));
+        assert!(Template::new("no-number").is_err());
+    }
+
+    #[test]
+    fn only_the_first_greeting_outside_code_counts() {
+        let post = Post::parse(
+            "a.md",
+            "---\ntitle: a\n---\n\n```\n第 1 封信\n```\n\n这是我为你写的第 93 封信。当写到第 50 封信时……\n",
+        );
+        let series = Series::declared(Some(number_regex(GREETINGS[0]).unwrap()));
+        let found = series.sources(&post, None);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].number, Some(93));
+        assert_eq!(&post.source[found[0].span.range()], "93");
+    }
+
+    #[test]
+    fn consensus_prefers_the_majority_then_the_body() {
+        let f = |source, n| Found {
+            source,
+            number: Some(n),
+            span: Span::default(),
+            text: String::new(),
+        };
+        assert_eq!(
+            consensus(&[f(Source::Body, 7), f(Source::Slug, 8), f(Source::File, 8)]),
+            Some(8)
+        );
+        assert_eq!(
+            consensus(&[f(Source::Slug, 8), f(Source::Body, 7)]),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn number_lists() {
+        assert_eq!(describe_numbers(&[3, 4, 5, 9]), "3–5 and 9");
+        assert_eq!(describe_numbers(&[3, 7, 8]), "3 and 7–8");
+    }
+}
