@@ -13,6 +13,7 @@ use crate::net::Checker;
 use crate::post::{LineIndex, Post};
 use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
 use crate::settings::{CollectionSettings, Settings};
+use crate::site::{Disk, FileView};
 use crate::suppress::Suppressions;
 
 /// What to lint.
@@ -73,6 +74,8 @@ pub fn lint_loaded(
         .collect();
     let mut outcome = Outcome::default();
     let rules = &rules;
+    let disk = Disk::default();
+    let files: &dyn FileView = &disk;
 
     let mut diagnostics: Vec<Diagnostic> = collections
         .par_iter()
@@ -83,6 +86,7 @@ pub fn lint_loaded(
                     post,
                     collection,
                     settings,
+                    files,
                 };
                 let mut out = Vec::new();
                 for rule in rules {
@@ -113,7 +117,7 @@ pub fn lint_loaded(
     }
 
     if let Some(checker) = request.checker {
-        diagnostics.extend(network_phase(rules, collections, settings, checker));
+        diagnostics.extend(network_phase(rules, collections, settings, files, checker));
     }
 
     let posts: HashMap<&Path, &Post> = collections
@@ -171,6 +175,7 @@ fn network_phase(
     rules: &[&dyn Rule],
     collections: &[Collection],
     settings: &Settings,
+    files: &dyn FileView,
     checker: &dyn Checker,
 ) -> Vec<Diagnostic> {
     let mut wanted: Vec<(PostContext<'_>, &dyn Rule, Vec<UrlUse>)> = Vec::new();
@@ -181,6 +186,7 @@ fn network_phase(
                     post,
                     collection,
                     settings,
+                    files,
                 };
                 let mut urls = Vec::new();
                 rule.network_urls(&ctx, &mut urls);

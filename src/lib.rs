@@ -18,7 +18,9 @@ pub mod rules;
 pub mod schema;
 pub mod series;
 pub mod settings;
+pub mod site;
 pub mod suppress;
+pub mod urls;
 
 mod run;
 

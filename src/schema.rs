@@ -213,6 +213,27 @@ impl Preset {
         }
     }
 
+    /// Folders served at the site root (`/images/a.png` → `public/images/a.png`), relative to the project.
+    pub fn public_roots(self) -> &'static [&'static str] {
+        match self {
+            Preset::AstroPaper | Preset::AstroPaperV3 => &["public"],
+            Preset::Hugo => &["static"],
+            Preset::Jekyll | Preset::Generic => &[""],
+            Preset::Hexo => &["source"],
+        }
+    }
+
+    /// Front-matter fields that hold an image URL or path.
+    pub fn image_fields(self) -> &'static [&'static str] {
+        match self {
+            Preset::AstroPaper | Preset::AstroPaperV3 => &["ogImage"],
+            Preset::Hugo => &["images", "image"],
+            Preset::Jekyll => &["image"],
+            Preset::Hexo => &["cover", "thumbnail"],
+            Preset::Generic => &["image", "ogImage", "cover"],
+        }
+    }
+
     /// The publication and modification date fields.
     pub fn date_fields(self) -> (&'static str, Option<&'static str>) {
         match self {

@@ -22,6 +22,8 @@ pub struct Body {
     pub html_comments: Vec<HtmlComment>,
     /// `[text][label]`, `[label][]` and `[label]` whose label has no definition.
     pub unresolved_refs: Vec<UnresolvedRef>,
+    /// Runs of plain text outside links, code and HTML (where bare URLs and pseudo-links hide).
+    pub plain_text: Vec<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +58,8 @@ pub struct Link {
     /// The link text or the image's alt text, as plain text.
     pub text: String,
     pub title: String,
+    /// An image with alt text, or an `<img>` with an `alt` attribute (`alt=""` marks decoration).
+    pub has_alt: bool,
     /// The label of a reference link (`d` in `[text][d]`); empty for other kinds.
     pub reference: String,
 }
@@ -116,6 +120,7 @@ pub fn parse(text: &str, start: usize) -> Body {
     // Open links and headings collect the text inside them.
     let mut open_links: Vec<(Link, usize)> = Vec::new();
     let mut open_heading: Option<Heading> = None;
+    let mut in_code_block = false;
 
     for (event, range) in events.by_ref() {
         let span = Span::from(range).shift(start);
@@ -150,6 +155,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     url_span: span,
                     text: String::new(),
                     title: title.to_string(),
+                    has_alt: false,
                     reference,
                 };
                 // Text after `[` (or `![`): children move it on; `](` follows the last one.
@@ -169,6 +175,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     if let Some((parent, _)) = open_links.last_mut() {
                         parent.text.push_str(&link.text);
                     }
+                    link.has_alt = !link.text.trim().is_empty();
                     body.links.push(link);
                 }
             }
@@ -180,12 +187,25 @@ pub fn parse(text: &str, start: usize) -> Body {
                 });
             }
             Event::End(TagEnd::Heading(_)) => body.headings.extend(open_heading.take()),
-            Event::Start(Tag::CodeBlock(_)) => body.code.push(span),
+            Event::Start(Tag::CodeBlock(_)) => {
+                body.code.push(span);
+                in_code_block = true;
+            }
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
             Event::Code(code) => {
                 body.code.push(span);
                 push_text(&mut open_links, &mut open_heading, &code, span);
             }
-            Event::Text(t) => push_text(&mut open_links, &mut open_heading, &t, span),
+            Event::Text(t) => {
+                if open_links.is_empty() && !in_code_block {
+                    // The parser splits text at possible delimiters; keep contiguous runs whole.
+                    match body.plain_text.last_mut() {
+                        Some(last) if last.end == span.start => last.end = span.end,
+                        _ => body.plain_text.push(span),
+                    }
+                }
+                push_text(&mut open_links, &mut open_heading, &t, span);
+            }
             Event::Start(Tag::HtmlBlock) => scan_html(text, span, &mut body),
             Event::InlineHtml(_) => scan_html(text, span, &mut body),
             _ => {
@@ -347,7 +367,9 @@ fn scan_html(text: &str, span: Span, body: &mut Body) {
             let tag = &html[at..tag_end];
             if let Some((value, range)) = attribute(tag, "src") {
                 let url_span = Span::new(span.start + at + range.0, span.start + at + range.1);
-                let text = attribute(tag, "alt").map(|(v, _)| v).unwrap_or_default();
+                let alt = attribute(tag, "alt").map(|(v, _)| v);
+                let has_alt = alt.is_some();
+                let text = alt.unwrap_or_default();
                 body.links.push(Link {
                     kind: LinkKind::Html,
                     image: true,
@@ -356,6 +378,7 @@ fn scan_html(text: &str, span: Span, body: &mut Body) {
                     url_span,
                     text,
                     title: String::new(),
+                    has_alt,
                     reference: String::new(),
                 });
             }

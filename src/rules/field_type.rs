@@ -5,6 +5,7 @@ use crate::config::did_you_mean;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::post::{Node, StrStyle, Value};
 use crate::schema::{Field, FieldType};
+use crate::urls;
 
 declare_rule! {
     /// Checks every declared field's value against its type and `enum`.
@@ -228,16 +229,13 @@ fn url_problem(text: &str, path_ok: bool) -> Option<String> {
     if text.chars().any(char::is_whitespace) {
         return Some(format!("`{text}` contains white space"));
     }
-    match text.split_once("://") {
-        Some((scheme, rest)) => {
-            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-                Some(format!("`{scheme}` is not `http` or `https`"))
-            } else if rest.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
-                Some(format!("`{text}` has no host"))
-            } else {
-                None
-            }
-        }
+    // The same checks as links in the body (`link-syntax`): typos, dangerous schemes, bad hosts.
+    if let Some(problem) = urls::check(text, true) {
+        return Some(problem.message);
+    }
+    match urls::scheme(text) {
+        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => None,
+        Some(s) => Some(format!("`{s}` is not `http` or `https`")),
         None if path_ok => None,
         None => Some(format!("`{text}` is not an absolute URL")),
     }
@@ -260,11 +258,11 @@ mod tests {
     fn url_problems() {
         assert_eq!(
             url_problem("htp://x.com", false).as_deref(),
-            Some("`htp` is not `http` or `https`")
+            Some("unknown scheme `htp:`")
         );
         assert_eq!(
-            url_problem("https://", false).as_deref(),
-            Some("`https://` has no host")
+            url_problem("ftp://example.com/a", false).as_deref(),
+            Some("`ftp` is not `http` or `https`")
         );
         assert_eq!(url_problem("/images/og.png", true), None);
         assert!(url_problem("/images/og.png", false).is_some());

@@ -1,5 +1,6 @@
 //! The rule trait, rule metadata and the registry of every rule, sorted by name.
 
+mod bare_url;
 mod date_filename;
 mod date_future;
 mod date_invalid;
@@ -12,6 +13,13 @@ mod field_unknown;
 mod file_encoding;
 mod frontmatter_missing;
 mod frontmatter_syntax;
+mod image_alt_missing;
+mod image_missing;
+mod link_empty_text;
+mod link_insecure;
+mod link_syntax;
+mod reference_duplicate;
+mod reference_unused;
 mod series_number;
 mod series_order;
 mod slug_duplicate;
@@ -23,6 +31,7 @@ use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
 use crate::post::Post;
 use crate::settings::Settings;
+use crate::site::FileView;
 
 /// What the registry, `postlint rules` and the reporters know about a rule.
 #[derive(Debug)]
@@ -85,6 +94,8 @@ pub struct PostContext<'a> {
     pub post: &'a Post,
     pub collection: &'a Collection,
     pub settings: &'a Settings,
+    /// Which files exist (local images); the engine's cached view of the disk.
+    pub files: &'a dyn FileView,
 }
 
 /// What a collection rule sees: every post of one collection, requested or not.
@@ -129,6 +140,7 @@ pub trait Rule: Described + Sync + Send {
 /// Every rule, sorted by name.
 pub fn all() -> &'static [&'static dyn Rule] {
     static RULES: &[&dyn Rule] = &[
+        &bare_url::BareUrl,
         &date_filename::DateFilename,
         &date_future::DateFuture,
         &date_invalid::DateInvalid,
@@ -141,6 +153,13 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &file_encoding::FileEncoding,
         &frontmatter_missing::FrontmatterMissing,
         &frontmatter_syntax::FrontmatterSyntax,
+        &image_alt_missing::ImageAltMissing,
+        &image_missing::ImageMissing,
+        &link_empty_text::LinkEmptyText,
+        &link_insecure::LinkInsecure,
+        &link_syntax::LinkSyntax,
+        &reference_duplicate::ReferenceDuplicate,
+        &reference_unused::ReferenceUnused,
         &series_number::SeriesNumber,
         &series_order::SeriesOrder,
         &slug_duplicate::SlugDuplicate,

@@ -1,0 +1,110 @@
+//! `image-missing`: a local image that does not exist (or exists only with another letter case).
+
+use std::path::{Path, PathBuf};
+
+use super::{PostContext, Rule, declare_rule};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::post::Value;
+use crate::site::Lookup;
+use crate::urls;
+
+declare_rule! {
+    /// Resolves local image paths like the site generator and reports the ones not on disk.
+    pub struct ImageMissing {
+        name: "image-missing",
+        severity: Error,
+        category: "images",
+        fixable: false,
+        summary: "a local image that does not exist, or exists only with another letter case",
+    }
+}
+
+impl Rule for ImageMissing {
+    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+        let post = ctx.post;
+        let mut images: Vec<(&str, Span)> = post
+            .body
+            .links
+            .iter()
+            .filter(|l| l.image)
+            .map(|l| (l.url.as_str(), l.url_span))
+            .collect();
+        for field in ctx.collection.preset.image_fields() {
+            let Some(entry) = post.field(field) else {
+                continue;
+            };
+            match &entry.value.value {
+                Value::Str(url, _) => images.push((url, entry.value.span)),
+                Value::List(items) => images.extend(
+                    items
+                        .iter()
+                        .filter_map(|i| i.value.as_str().map(|u| (u, i.span))),
+                ),
+                _ => {}
+            }
+        }
+        for (url, span) in images {
+            let Some(path) = urls::local_path(url) else {
+                continue;
+            };
+            let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+            let candidates = candidates(ctx, &decoded);
+            let mut wrong_case = None;
+            let mut found = false;
+            for candidate in &candidates {
+                match ctx.files.lookup(candidate) {
+                    Lookup::Found => found = true,
+                    Lookup::WrongCase(actual) => wrong_case = wrong_case.or(Some(actual)),
+                    Lookup::Missing => {}
+                }
+            }
+            if found {
+                continue;
+            }
+            let shown = |p: &Path| crate::discover::slash_path(p);
+            let diagnostic = match wrong_case {
+                Some(actual) => Diagnostic::new(&Self::META, post.path(), span, format!("image `{url}` exists only as `{}` (another letter case)", shown(&actual)))
+                    .with_help("match the letter case exactly: it works on macOS and Windows, and breaks on Linux hosting"),
+                None => Diagnostic::new(&Self::META, post.path(), span, format!("image `{url}` does not exist"))
+                    .with_help(format!("looked for {}", candidates.iter().map(|c| format!("`{}`", shown(c))).collect::<Vec<_>>().join(", "))),
+            };
+            out.push(diagnostic);
+        }
+    }
+}
+
+/// Where the site generator would look for `path`.
+fn candidates(ctx: &PostContext<'_>, path: &str) -> Vec<PathBuf> {
+    let settings = ctx.settings;
+    if let Some(absolute) = path.strip_prefix('/') {
+        let roots: Vec<PathBuf> = if settings.site.public.is_empty() {
+            ctx.collection
+                .preset
+                .public_roots()
+                .iter()
+                .map(|r| settings.root.join(r))
+                .collect()
+        } else {
+            settings.site.public.clone()
+        };
+        return roots
+            .iter()
+            .map(|r| crate::discover::normalize(&r.join(absolute)))
+            .collect();
+    }
+    // Astro's import aliases (tsconfig `@/*` and `@assets/*`, `~/*` in some themes).
+    for (alias, target) in [("@/", "src"), ("~/", "src"), ("@assets/", "src/assets")] {
+        if let Some(rest) = path.strip_prefix(alias) {
+            return vec![crate::discover::normalize(
+                &settings.root.join(target).join(rest),
+            )];
+        }
+    }
+    let folder = ctx.post.path.parent().unwrap_or(Path::new(""));
+    let mut found = vec![crate::discover::normalize(&folder.join(path))];
+    // Astro's `src/assets/…` written from the project root.
+    if path.starts_with("src/") {
+        found.push(crate::discover::normalize(&settings.root.join(path)));
+    }
+    found
+}

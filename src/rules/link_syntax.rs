@@ -1,0 +1,224 @@
+//! `link-syntax`: Markdown meant as a link that does not render as one, or renders wrong.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{PostContext, Rule, declare_rule};
+use crate::config::did_you_mean;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Span};
+use crate::post::body::{LinkKind, normalize_label};
+use crate::urls::{self, Gravity};
+
+declare_rule! {
+    /// Reports reversed links, a space before `(`, spaces in destinations, undefined references,
+    /// empty destinations, malformed or dangerous URLs, and `Text(https://…)` pseudo-links.
+    pub struct LinkSyntax {
+        name: "link-syntax",
+        severity: Error,
+        category: "links",
+        fixable: true,
+        summary: "a link that does not render as one: `(text)[url]`, `[text] (url)`, `[x](a b)`, `[t][nope]`, `htps://`",
+    }
+}
+
+/// `(text)[url]`
+static REVERSED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\(([^()\n]+)\)\[([^\[\]\n]+)\]").expect("valid regex"));
+/// `[text] (url)`
+static SPACED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[([^\[\]\n]+)\][ \t]+\(([^()\s]+)\)").expect("valid regex"));
+/// `[text](https://a.com/a b)`
+static SPACE_IN_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[([^\[\]\n]*)\]\(([^()\s<>]+)([ \t]+[^()\n]*?)\)").expect("valid regex")
+});
+/// `Kimi(https://kimi.moonshot.cn/)`
+static PSEUDO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{L}\p{N}_]\((https?://[^\s()]+)\)").expect("valid regex"));
+
+impl Rule for LinkSyntax {
+    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+        let post = ctx.post;
+        let source = &post.source;
+        let body = &post.body;
+        let path = post.path();
+        let in_link = |span: Span| {
+            body.links
+                .iter()
+                .any(|l| l.span.start <= span.start && span.start < l.span.end)
+        };
+        let outside = |span: Span| {
+            !post.in_code(span) && !body.html_comments.iter().any(|c| c.span.contains(span))
+        };
+        let text = &source[body.span.range()];
+        let at =
+            |m: regex::Match<'_>| Span::new(body.span.start + m.start(), body.span.start + m.end());
+        let mut reversed_labels = Vec::new();
+
+        for c in REVERSED.captures_iter(text) {
+            let (whole, label, target) = (at(c.get(0).unwrap()), &c[1], &c[2]);
+            if !outside(whole)
+                || in_link(at(c.get(2).unwrap()))
+                || !urls::looks_like_url_or_path(target)
+            {
+                continue;
+            }
+            reversed_labels.push(at(c.get(2).unwrap()).start - 1);
+            let replacement = format!("[{label}]({target})");
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    path,
+                    whole,
+                    format!("link written backwards: `({label})[{target}]` renders as plain text"),
+                )
+                .with_help(format!("write `{replacement}`"))
+                .with_fix(Fix {
+                    applicability: Applicability::Unsafe,
+                    message: "swap the brackets".into(),
+                    edits: vec![Edit {
+                        span: whole,
+                        replacement,
+                    }],
+                }),
+            );
+        }
+        for c in SPACED.captures_iter(text) {
+            let whole = at(c.get(0).unwrap());
+            if !outside(whole) || in_link(whole) || !urls::looks_like_url_or_path(&c[2]) {
+                continue;
+            }
+            let replacement = format!("[{}]({})", &c[1], &c[2]);
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    path,
+                    whole,
+                    "space between `]` and `(`: this renders as text, not a link",
+                )
+                .with_help(format!("write `{replacement}`"))
+                .with_fix(Fix {
+                    applicability: Applicability::Unsafe,
+                    message: "remove the space".into(),
+                    edits: vec![Edit {
+                        span: whole,
+                        replacement,
+                    }],
+                }),
+            );
+        }
+        for c in SPACE_IN_URL.captures_iter(text) {
+            let whole = at(c.get(0).unwrap());
+            let rest = c[3].trim_start();
+            if !outside(whole) || in_link(whole) || rest.starts_with(['"', '\'', '(']) {
+                continue;
+            }
+            let destination = Span::new(at(c.get(2).unwrap()).start, at(c.get(3).unwrap()).end);
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    path,
+                    destination,
+                    "space in a link destination: this renders as text, not a link",
+                )
+                .with_help(format!(
+                    "encode the space as `%20`, or wrap the destination in `<…>`: `[{}](<{}>)`",
+                    &c[1],
+                    &source[destination.range()]
+                )),
+            );
+        }
+
+        let defined: Vec<String> = body.ref_defs.iter().map(|d| d.label.clone()).collect();
+        for unresolved in &body.unresolved_refs {
+            let label = unresolved.label.trim();
+            let meant_as_link = match unresolved.kind {
+                LinkKind::Shortcut => {
+                    urls::looks_like_url_or_path(label)
+                        && !reversed_labels.contains(&unresolved.span.start)
+                }
+                _ => true,
+            };
+            if !meant_as_link || label.starts_with('^') || !outside(unresolved.span) {
+                continue;
+            }
+            let help = match did_you_mean(
+                &normalize_label(label),
+                defined.iter().map(String::as_str),
+            ) {
+                Some(known) => format!("did you mean `[{known}]`?"),
+                None => format!(
+                    "define it: a line `[{label}]: https://…`, or write an inline link `[text](url)`"
+                ),
+            };
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    path,
+                    unresolved.span,
+                    format!("reference `[{label}]` is not defined: this renders as text"),
+                )
+                .with_help(help),
+            );
+        }
+
+        for link in &body.links {
+            if link.kind == LinkKind::Inline && link.url.is_empty() {
+                out.push(
+                    Diagnostic::new(&Self::META, path, link.span, "empty link destination")
+                        .with_help("put the URL between the parentheses, or remove the link"),
+                );
+                continue;
+            }
+            if matches!(link.kind, LinkKind::Email) {
+                continue;
+            }
+            if let Some(problem) = urls::check(&link.url, link.image) {
+                let mut diagnostic =
+                    Diagnostic::new(&Self::META, path, link.url_span, problem.message);
+                if let Some(help) = problem.help {
+                    diagnostic = diagnostic.with_help(help);
+                }
+                if problem.gravity == Gravity::Dangerous {
+                    diagnostic = diagnostic.with_label("dangerous scheme");
+                }
+                out.push(diagnostic);
+            }
+        }
+        // Definitions nobody uses still publish a broken URL nowhere; `reference-unused` says so.
+
+        for &run in &body.plain_text {
+            for c in PSEUDO.captures_iter(&source[run.range()]) {
+                let m = c.get(0).unwrap();
+                // The word glued to `(`: back up to its start.
+                let before = &source[run.start..run.start + m.start() + 1];
+                let word_start = before
+                    .rfind(|ch: char| ch.is_whitespace() || "，。、；：！？（）()[]".contains(ch))
+                    .map_or(run.start, |i| {
+                        run.start + i + before[i..].chars().next().map_or(1, char::len_utf8)
+                    });
+                let span = Span::new(word_start, run.start + m.end());
+                let word = &source[word_start..run.start + m.start() + 1];
+                let url = &c[1];
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        path,
+                        span,
+                        format!("`{word}({url})` looks like a link but renders as text"),
+                    )
+                    .with_severity(Severity::Warning)
+                    .with_help(format!("write `[{word}]({url})`"))
+                    .with_fix(Fix {
+                        applicability: Applicability::Unsafe,
+                        message: "make it a link".into(),
+                        edits: vec![Edit {
+                            span,
+                            replacement: format!("[{word}]({url})"),
+                        }],
+                    }),
+                );
+            }
+        }
+    }
+}

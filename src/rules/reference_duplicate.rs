@@ -1,0 +1,63 @@
+//! `reference-duplicate`: the same reference label defined twice.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{PostContext, Rule, declare_rule};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::post::body::normalize_label;
+
+declare_rule! {
+    /// Reports a second `[label]: url` for a label already defined (CommonMark keeps the first).
+    pub struct ReferenceDuplicate {
+        name: "reference-duplicate",
+        severity: Warning,
+        category: "links",
+        fixable: false,
+        summary: "a reference label defined twice; only the first definition counts",
+    }
+}
+
+/// A definition line: up to three spaces, `[label]:`.
+static DEFINITION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^ {0,3}\[([^\[\]\n]+)\]:[ \t]*\S").expect("valid regex"));
+
+impl Rule for ReferenceDuplicate {
+    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+        let post = ctx.post;
+        let body = post.body.span;
+        // The parser keeps only the first definition of a label, so find them all in the text.
+        let mut first: HashMap<String, Span> = HashMap::new();
+        for c in DEFINITION.captures_iter(&post.source[body.range()]) {
+            let label = c.get(1).unwrap();
+            let span = Span::new(body.start + label.start() - 1, body.start + label.end() + 2);
+            if post.in_code(span)
+                || post
+                    .body
+                    .html_comments
+                    .iter()
+                    .any(|h| h.span.contains(span))
+            {
+                continue;
+            }
+            let key = normalize_label(label.as_str());
+            match first.get(&key) {
+                None => {
+                    first.insert(key, span);
+                }
+                Some(&earlier) => out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        post.path(),
+                        span,
+                        format!("reference `[{}]` is defined twice", label.as_str()),
+                    )
+                    .with_secondary(earlier, "first defined here; this one wins")
+                    .with_help("remove one definition, or give this one another label"),
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! `reference-unused`: a reference definition no link uses.
+
+use std::collections::HashSet;
+
+use super::{PostContext, Rule, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::post::body::normalize_label;
+
+declare_rule! {
+    /// Reports `[label]: url` lines that no `[text][label]`, `[label][]` or `[label]` refers to.
+    pub struct ReferenceUnused {
+        name: "reference-unused",
+        severity: Warning,
+        category: "links",
+        fixable: false,
+        summary: "a reference definition that no link uses",
+    }
+}
+
+impl Rule for ReferenceUnused {
+    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+        let body = &ctx.post.body;
+        let used: HashSet<String> = body
+            .links
+            .iter()
+            .filter(|l| !l.reference.is_empty())
+            .map(|l| normalize_label(&l.reference))
+            .collect();
+        for def in &body.ref_defs {
+            if !used.contains(&normalize_label(&def.label)) {
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        ctx.post.path(),
+                        def.span,
+                        format!("reference `[{}]` is defined but never used", def.label),
+                    )
+                    .with_help("remove the definition, or link to it with `[text][label]`"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! URL checks shared by link rules and front-matter fields: schemes, shape, local paths.
+
+use crate::config::did_you_mean;
+
+/// Schemes seen in blog posts; an unknown scheme close to one of these is a typo.
+const KNOWN_SCHEMES: [&str; 16] = [
+    "http", "https", "mailto", "tel", "sms", "ftp", "ftps", "sftp", "ssh", "git", "irc", "xmpp",
+    "magnet", "file", "data", "webcal",
+];
+
+/// Schemes that run code when clicked.
+const DANGEROUS_SCHEMES: [&str; 2] = ["javascript", "vbscript"];
+
+/// How bad a URL problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gravity {
+    Broken,
+    Dangerous,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlProblem {
+    pub gravity: Gravity,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// The scheme of `url` (`https` in `https://…`), if it has one.
+pub fn scheme(url: &str) -> Option<&str> {
+    let colon = url.find(':')?;
+    let candidate = &url[..colon];
+    let mut chars = candidate.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    // `C:\…` is a Windows path, not a scheme.
+    (valid && candidate.len() > 1).then_some(candidate)
+}
+
+/// A local path (not a URL with a scheme, not `//host/…`), with query and fragment removed.
+pub fn local_path(url: &str) -> Option<&str> {
+    if url.is_empty() || url.starts_with("//") || url.starts_with('#') || scheme(url).is_some() {
+        return None;
+    }
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let path = &url[..end];
+    (!path.is_empty()).then_some(path)
+}
+
+/// What is wrong with a link destination, if anything. `image`: `data:` URLs are fine there.
+pub fn check(url: &str, image: bool) -> Option<UrlProblem> {
+    let broken = |message: String, help: Option<String>| {
+        Some(UrlProblem {
+            gravity: Gravity::Broken,
+            message,
+            help,
+        })
+    };
+    let lower = url.to_ascii_lowercase();
+    for s in ["http", "https"] {
+        if lower.starts_with(&format!("{s}//")) {
+            return broken(
+                format!("`{url}` is missing the `:` after `{s}`"),
+                Some(format!("write `{s}://{}`", &url[s.len() + 2..])),
+            );
+        }
+    }
+    let scheme = scheme(url)?;
+    let scheme_lower = scheme.to_ascii_lowercase();
+    if DANGEROUS_SCHEMES.contains(&scheme_lower.as_str()) || (scheme_lower == "data" && !image) {
+        return Some(UrlProblem {
+            gravity: Gravity::Dangerous,
+            message: format!(
+                "`{scheme}:` link: it runs code or embeds content when clicked, and sites strip it"
+            ),
+            help: Some("link to a page instead".to_owned()),
+        });
+    }
+    if scheme_lower == "http" || scheme_lower == "https" {
+        let rest = &url[scheme.len() + 1..];
+        if !rest.starts_with("//") {
+            return broken(
+                format!("`{url}` needs `//` after `{scheme}:`"),
+                Some(format!(
+                    "write `{scheme}://{}`",
+                    rest.trim_start_matches('/')
+                )),
+            );
+        }
+        return match url::Url::parse(url) {
+            Err(e) => broken(format!("`{url}` is not a valid URL: {e}"), None),
+            Ok(parsed) if parsed.host_str().is_none_or(str::is_empty) => {
+                broken(format!("`{url}` has no host"), None)
+            }
+            Ok(_) => None,
+        };
+    }
+    if !KNOWN_SCHEMES.contains(&scheme_lower.as_str())
+        && let Some(known) = did_you_mean(&scheme_lower, KNOWN_SCHEMES)
+    {
+        return broken(
+            format!("unknown scheme `{scheme}:`"),
+            Some(format!("did you mean `{known}:`?")),
+        );
+    }
+    None
+}
+
+/// Hosts where `http://` is expected: the author's own machine and reserved test names.
+pub fn is_local_host(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    host == "localhost"
+        || host.starts_with("127.")
+        || host == "[::1]"
+        || [".local", ".test", ".localhost", ".example", ".invalid"]
+            .iter()
+            .any(|t| host.ends_with(t))
+}
+
+/// Whether link text or a label looks like a URL or a path (a shortcut `[label]` meant as a link).
+pub fn looks_like_url_or_path(text: &str) -> bool {
+    let t = text.trim();
+    !t.contains(char::is_whitespace)
+        && (t.contains("://")
+            || t.starts_with("www.")
+            || t.starts_with('/')
+            || t.starts_with("./")
+            || t.starts_with("../")
+            || t.ends_with(".md")
+            || t.ends_with(".html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(url: &str) -> Option<String> {
+        check(url, false).map(|p| p.message)
+    }
+
+    #[test]
+    fn broken_urls() {
+        assert_eq!(
+            message("http//x.com").as_deref(),
+            Some("`http//x.com` is missing the `:` after `http`")
+        );
+        assert_eq!(
+            message("https:/example.com").as_deref(),
+            Some("`https:/example.com` needs `//` after `https:`")
+        );
+        assert_eq!(
+            message("htps://example.com").as_deref(),
+            Some("unknown scheme `htps:`")
+        );
+        assert!(
+            message("https://exa mple.com")
+                .unwrap()
+                .contains("not a valid URL")
+        );
+        assert_eq!(
+            check("javascript:alert(1)", false).unwrap().gravity,
+            Gravity::Dangerous
+        );
+        assert!(message("data:text/html,x").is_some());
+        assert!(check("data:image/png;base64,AAA", true).is_none());
+    }
+
+    #[test]
+    fn fine_urls() {
+        for url in [
+            "https://a.com/x_(y)",
+            "//cdn.com/a.png",
+            "/images/a.png",
+            "../a.md",
+            "#top",
+            "mailto:a@b.c",
+            "obsidian://open",
+            "weixin://dl",
+            "C:\\a",
+        ] {
+            assert_eq!(check(url, false), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn local_paths() {
+        assert_eq!(local_path("/images/a.png?x=1#y"), Some("/images/a.png"));
+        assert_eq!(local_path("https://a.com/a.png"), None);
+        assert_eq!(local_path("//cdn/a.png"), None);
+        assert_eq!(
+            local_path("../assets/a%20b.png"),
+            Some("../assets/a%20b.png")
+        );
+    }
+}
