@@ -86,6 +86,15 @@ pub struct CheckArgs {
     /// Print findings only, without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Apply safe fixes to the files (to standard output with --stdin-filename).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, apply unsafe fixes too (they may change what readers see).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them.
+    #[arg(long)]
+    pub diff: bool,
     /// Take this instant as "now" for date rules (RFC 3339, e.g. `2024-02-16T08:00:00Z`).
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
     pub now: Option<jiff::Timestamp>,

@@ -17,6 +17,7 @@ use crate::site::{Disk, FileView};
 use crate::suppress::Suppressions;
 
 /// What to lint.
+#[derive(Clone)]
 pub struct Request<'a> {
     pub settings: &'a Settings,
     /// `None`: every post of every collection. `Some`: only these files (absolute paths) or the
@@ -26,6 +27,21 @@ pub struct Request<'a> {
     pub stdin: Option<(PathBuf, String)>,
     /// `None` skips the network phase.
     pub checker: Option<&'a dyn Checker>,
+    /// Texts that replace files on disk, by display path (`--fix` rounds work in memory).
+    pub buffers: HashMap<PathBuf, String>,
+}
+
+impl<'a> Request<'a> {
+    /// Every post of every collection, from disk, offline.
+    pub fn new(settings: &'a Settings) -> Self {
+        Request {
+            settings,
+            paths: None,
+            stdin: None,
+            checker: None,
+            buffers: HashMap::new(),
+        }
+    }
 }
 
 /// A file's text as reporters need it.
@@ -302,6 +318,9 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
             .map(|rel| {
                 let display = discover::normalize(&settings.root.join(rel));
                 let bytes = match (&request.stdin, &stdin_rel) {
+                    _ if request.buffers.contains_key(&display) => {
+                        request.buffers[&display].clone().into_bytes()
+                    }
                     (Some((_, text)), Some(s)) if s == rel => text.clone().into_bytes(),
                     _ => std::fs::read(root.join(rel))
                         .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
@@ -419,10 +438,8 @@ mod tests {
         let settings = Settings::discover(dir.path(), None, &CliOverrides::default()).unwrap();
         let checker = FakeChecker(Mutex::new(Vec::new()));
         let request = Request {
-            settings: &settings,
-            paths: None,
-            stdin: None,
             checker: Some(&checker),
+            ..Request::new(&settings)
         };
         let outcome = lint_with(&[&FakeNetworkRule], &request);
 
@@ -444,12 +461,7 @@ mod tests {
         );
 
         // Offline (no checker): the network phase does not run.
-        let offline = Request {
-            settings: &settings,
-            paths: None,
-            stdin: None,
-            checker: None,
-        };
+        let offline = Request::new(&settings);
         assert!(
             lint_with(&[&FakeNetworkRule], &offline)
                 .diagnostics

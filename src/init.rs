@@ -20,12 +20,7 @@ pub fn render(settings: &Settings) -> String {
          # Folders served at the site root, for local image paths.\n\
          # public = [\"public\"]\n",
     );
-    let request = Request {
-        settings,
-        paths: None,
-        stdin: None,
-        checker: None,
-    };
+    let request = Request::new(settings);
     let collections = engine::load(&request, &mut Vec::new());
     for collection in &collections {
         let include = settings

@@ -10,6 +10,7 @@ pub mod dates;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
+pub mod fix;
 mod init;
 pub mod net;
 pub mod post;
@@ -24,7 +25,7 @@ pub mod urls;
 
 mod run;
 
-pub use run::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, run, write_atomically};
+pub use run::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, run};
 
 /// Where a rule's documentation is published.
 pub fn rule_doc_url(rule: &str) -> String {

@@ -91,21 +91,69 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
             .push(cwd.join(start));
     }
 
+    let fixing = args.fix || args.diff;
     let mut outcome = Outcome::default();
+    let mut changes = BTreeMap::new();
+    let mut converged = true;
     for (settings, paths) in projects.values() {
         let request = Request {
-            settings,
             paths: (stdin.is_none() && !args.paths.is_empty()).then(|| paths.clone()),
             stdin: stdin.clone(),
-            checker: None,
+            ..Request::new(settings)
         };
-        let part = engine::lint(&request);
+        let part = if fixing {
+            let fixed = crate::fix::fix_in_memory(&request, args.unsafe_fixes);
+            changes.extend(fixed.changes);
+            converged &= fixed.converged;
+            fixed.remaining
+        } else {
+            engine::lint(&request)
+        };
         outcome.diagnostics.extend(part.diagnostics);
         outcome.sources.extend(part.sources);
         outcome.files_checked += part.files_checked;
         outcome.errors.extend(part.errors);
     }
-    let _ = args.offline; // The network phase has no rules yet; `--offline` is accepted for hooks and CI.
+    if !converged {
+        eprintln!(
+            "warning: fixes did not converge after {} rounds; some files may need another run",
+            crate::fix::MAX_ROUNDS
+        );
+    }
+    if fixing {
+        if let Some((path, text)) = &stdin {
+            return fix_stdin(args, path, text, &changes, &outcome, out);
+        }
+        if args.diff {
+            for (path, (original, fixed)) in &changes {
+                write!(out, "{}", crate::fix::unified_diff(path, original, fixed))?;
+            }
+            return Ok(if changes.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            });
+        }
+        for (path, (original, fixed)) in &changes {
+            match crate::fix::write_if_unchanged(path, original, fixed) {
+                Ok(true) => {}
+                Ok(false) => eprintln!(
+                    "warning: {}: changed on disk while postlint ran; not fixed",
+                    path.display()
+                ),
+                Err(e) => outcome
+                    .errors
+                    .push(format!("{}: cannot write: {e}", path.display())),
+            }
+        }
+        if !args.quiet && !changes.is_empty() {
+            eprintln!(
+                "Fixed {} file{}.",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
 
     let format = args.format.unwrap_or(if io::stdout().is_terminal() {
         Format::Pretty
@@ -122,7 +170,43 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     for error in &outcome.errors {
         eprintln!("error: {error}");
     }
-    Ok(if !outcome.errors.is_empty() {
+    Ok(exit_code(&outcome))
+}
+
+/// `--fix` on standard input: the fixed buffer (or its diff) to stdout, findings left to stderr.
+fn fix_stdin(
+    args: &CheckArgs,
+    path: &Path,
+    text: &str,
+    changes: &BTreeMap<PathBuf, (String, String)>,
+    outcome: &Outcome,
+    out: &mut dyn Write,
+) -> io::Result<u8> {
+    let cwd = std::env::current_dir()?;
+    let same =
+        |p: &Path| crate::discover::normalize(&cwd.join(p)) == crate::discover::normalize(path);
+    let fixed = changes
+        .iter()
+        .find(|(p, _)| same(p))
+        .map_or(text, |(_, (_, fixed))| fixed.as_str());
+    if args.diff {
+        let shown = args.stdin_filename.as_deref().unwrap_or(path);
+        write!(out, "{}", crate::fix::unified_diff(shown, text, fixed))?;
+    } else {
+        out.write_all(fixed.as_bytes())?;
+    }
+    out.flush()?;
+    let options = Options {
+        color: false,
+        width: terminal_width(),
+        quiet: true,
+    };
+    report::render(Format::Concise, outcome, &options, &mut io::stderr())?;
+    Ok(exit_code(outcome))
+}
+
+fn exit_code(outcome: &Outcome) -> u8 {
+    if !outcome.errors.is_empty() {
         EXIT_FAILURE
     } else if outcome
         .diagnostics
@@ -132,7 +216,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    }
 }
 
 fn color(args: &CheckArgs) -> bool {
@@ -204,12 +288,7 @@ fn series(args: &SeriesArgs, out: &mut dyn Write) -> io::Result<u8> {
         }
         return Ok(EXIT_FAILURE);
     }
-    let request = Request {
-        settings: &settings,
-        paths: None,
-        stdin: None,
-        checker: None,
-    };
+    let request = Request::new(&settings);
     let mut errors = Vec::new();
     let collections: Vec<_> = engine::load(&request, &mut errors)
         .into_iter()
@@ -291,24 +370,7 @@ fn init(path: &Path, force: bool, out: &mut dyn Write) -> io::Result<u8> {
         Ok(_) | Err(_) => Settings::detect(path),
     };
     let text = crate::init::render(&settings);
-    write_atomically(&target, &text)?;
+    crate::fix::write_atomically(&target, &text, None)?;
     writeln!(out, "wrote {}", target.display())?;
     Ok(EXIT_OK)
-}
-
-/// Writes through a temporary file in the same folder and a rename, so a crash leaves no half file.
-pub fn write_atomically(target: &Path, text: &str) -> io::Result<()> {
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.postlint-tmp",
-        target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("file")
-    ));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, target)
 }

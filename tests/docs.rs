@@ -53,6 +53,12 @@ fn doc_front_matter_matches_the_rule() {
         assert_eq!(field("severity"), severity, "{}", meta.name);
         assert_eq!(field("category"), meta.category, "{}", meta.name);
         assert_eq!(field("fixable"), meta.fixable.to_string(), "{}", meta.name);
+        assert_eq!(
+            meta.doc.contains("## Fix safety"),
+            meta.fixable,
+            "{}: a fixable rule documents its fix safety, and only then",
+            meta.name
+        );
         for section in [
             "## What it does",
             "## Why is this bad?",
@@ -149,12 +155,7 @@ fn every_doc_example_behaves_as_labelled() {
                 now: Some(crate::common::NOW.parse().unwrap()),
             };
             let settings = Settings::discover(dir.path(), None, &selection).unwrap();
-            let outcome = engine::lint(&Request {
-                settings: &settings,
-                paths: None,
-                stdin: None,
-                checker: None,
-            });
+            let outcome = engine::lint(&Request::new(&settings));
             let fired = outcome.diagnostics.iter().any(|d| d.rule == name);
             if fired != example.invalid {
                 failures.push(format!(

@@ -59,12 +59,7 @@ fn check_dir(dir: &Path, rule: &str, select: &[&str]) -> Vec<String> {
         "{} needs its own postlint.toml",
         dir.display()
     );
-    let outcome = engine::lint(&Request {
-        settings: &settings,
-        paths: None,
-        stdin: None,
-        checker: None,
-    });
+    let outcome = engine::lint(&Request::new(&settings));
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     let mut failures = Vec::new();
     let (mut valid, mut invalid) = (0, 0);

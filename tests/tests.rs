@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod docs;
+mod fix;
 mod fixtures;
 mod hostile;
 mod snapshots;

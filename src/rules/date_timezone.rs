@@ -5,7 +5,7 @@ use jiff::tz::TimeZone;
 
 use super::{PostContext, Rule, declare_rule};
 use crate::dates::{ParsedDate, post_dates};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
 declare_rule! {
     /// Reports `2022-01-11 13:05:12`: without `+08:00` it is 13:05 in London, not in Shanghai.
@@ -13,7 +13,7 @@ declare_rule! {
         name: "date-timezone",
         severity: Warning,
         category: "date",
-        fixable: false,
+        fixable: true,
         summary: "a date-time without a time zone offset, read as UTC by the site generator",
     }
 }
@@ -37,6 +37,18 @@ impl Rule for DateTimezone {
             let Ok(ParsedDate::Civil(civil)) = &date.parsed else {
                 continue;
             };
+            let zone_known = site.timezone_name.is_some() || post_zone_set(ctx);
+            // Only a zone the author configured is a fix; UTC would be a guess.
+            let fix = with_offset(*civil, &zone)
+                .filter(|_| zone_known)
+                .map(|fixed| Fix {
+                    applicability: Applicability::Unsafe,
+                    message: format!("add the {zone_name} offset"),
+                    edits: vec![Edit {
+                        span: date.entry.value.span,
+                        replacement: fixed,
+                    }],
+                });
             let help = match with_offset(*civil, &zone) {
                 Some(fixed) if site.timezone_name.is_some() || post_zone_set(ctx) => {
                     format!("write `{}: {fixed}` ({zone_name})", date.key)
@@ -59,6 +71,9 @@ impl Rule for DateTimezone {
                 )
                 .with_help(help),
             );
+            if let (Some(fix), Some(last)) = (fix, out.last_mut()) {
+                last.fix = Some(fix);
+            }
         }
     }
 }

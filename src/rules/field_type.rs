@@ -2,7 +2,7 @@
 
 use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::post::{Node, StrStyle, Value};
 use crate::schema::{Field, FieldType};
 use crate::urls;
@@ -13,16 +13,18 @@ declare_rule! {
         name: "field-type",
         severity: Error,
         category: "front-matter",
-        fixable: false,
+        fixable: true,
         summary: "a front-matter value of the wrong type (a quoted date, `tags: x` instead of a list, `draft: \"yes\"`)",
     }
 }
 
 /// One mismatch: where, what, and what to do.
+#[derive(Default)]
 struct Mismatch {
     span: Span,
     message: String,
     help: Option<String>,
+    fix: Option<Fix>,
 }
 
 impl Rule for FieldTypeRule {
@@ -58,6 +60,7 @@ impl Rule for FieldTypeRule {
                         span: entry.value.span,
                         message: format!("`{}` is not an allowed value of `{}`", text, entry.key),
                         help: Some(help),
+                        ..Default::default()
                     });
                 }
             }
@@ -69,6 +72,9 @@ impl Rule for FieldTypeRule {
                     Diagnostic::new(&Self::META, ctx.post.path(), problem.span, problem.message);
                 if let Some(help) = problem.help {
                     diagnostic = diagnostic.with_help(help);
+                }
+                if let Some(fix) = problem.fix {
+                    diagnostic = diagnostic.with_fix(fix);
                 }
                 out.push(diagnostic);
             }
@@ -86,6 +92,7 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
             article(found)
         ),
         help,
+        ..Default::default()
     };
     match (ty, &node.value) {
         (FieldType::Any, _)
@@ -106,6 +113,7 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
                     span: node.span,
                     message: format!("`{key}` should be a date-time, found a quoted string"),
                     help: Some(format!("remove the quotes: `{key}: {text}`; a quoted date is a string, which the site's schema rejects")),
+                fix: Some(Fix { applicability: Applicability::Safe, message: "remove the quotes".into(), edits: vec![Edit { span: node.span, replacement: text.clone() }] }),
                 });
             }
         }
@@ -120,6 +128,7 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
                     span: node.span,
                     message: format!("`{key}` should be {}: {problem}", ty.describe()),
                     help: None,
+                    ..Default::default()
                 });
             }
         }
@@ -164,6 +173,7 @@ fn constraints(key: &str, field: &Field, node: &Node, out: &mut Vec<Mismatch>) {
                 span: node.span,
                 message: format!("`{key}` has {len} {unit}, fewer than the minimum of {min}"),
                 help: None,
+                ..Default::default()
             });
         }
         if let Some(max) = field.max_length.filter(|&max| len > max) {
@@ -171,6 +181,7 @@ fn constraints(key: &str, field: &Field, node: &Node, out: &mut Vec<Mismatch>) {
                 span: node.span,
                 message: format!("`{key}` has {len} {unit}, more than the maximum of {max}"),
                 help: None,
+                ..Default::default()
             });
         }
     }
@@ -192,6 +203,7 @@ fn constraints(key: &str, field: &Field, node: &Node, out: &mut Vec<Mismatch>) {
                     span: item.span,
                     message: format!("`{text}` does not match the pattern `{shown}` of `{key}`"),
                     help: None,
+                    ..Default::default()
                 });
             }
         }

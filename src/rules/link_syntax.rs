@@ -74,7 +74,7 @@ impl Rule for LinkSyntax {
                 )
                 .with_help(format!("write `{replacement}`"))
                 .with_fix(Fix {
-                    applicability: Applicability::Unsafe,
+                    applicability: Applicability::Safe,
                     message: "swap the brackets".into(),
                     edits: vec![Edit {
                         span: whole,
@@ -98,7 +98,7 @@ impl Rule for LinkSyntax {
                 )
                 .with_help(format!("write `{replacement}`"))
                 .with_fix(Fix {
-                    applicability: Applicability::Unsafe,
+                    applicability: Applicability::Safe,
                     message: "remove the space".into(),
                     edits: vec![Edit {
                         span: whole,
@@ -125,7 +125,17 @@ impl Rule for LinkSyntax {
                     "encode the space as `%20`, or wrap the destination in `<…>`: `[{}](<{}>)`",
                     &c[1],
                     &source[destination.range()]
-                )),
+                ))
+                .with_fix(Fix {
+                    applicability: Applicability::Safe,
+                    message: "encode the spaces as `%20`".into(),
+                    edits: vec![Edit {
+                        span: destination,
+                        replacement: source[destination.range()]
+                            .trim_end()
+                            .replace([' ', '\t'], "%20"),
+                    }],
+                }),
             );
         }
 

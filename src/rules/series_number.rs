@@ -1,7 +1,7 @@
 //! `series-number`: a series post whose number is missing, or whose sources disagree.
 
 use super::{PostContext, Rule, declare_rule};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::series::{Found, Source};
 
 declare_rule! {
@@ -10,7 +10,7 @@ declare_rule! {
         name: "series-number",
         severity: Error,
         category: "series",
-        fixable: false,
+        fixable: true,
         summary: "a series post without a number, or whose greeting, slug, file name or title disagree",
     }
 }
@@ -129,6 +129,17 @@ impl Rule for SeriesNumber {
                         other.number.unwrap_or_default()
                     ),
                 );
+            }
+            // Rewriting the greeting's number is the only edit postlint can make for a source.
+            if found.source == Source::Body && agreeing.len() > 1 {
+                diagnostic = diagnostic.with_fix(Fix {
+                    applicability: Applicability::Unsafe,
+                    message: format!("write {agreed} in the greeting"),
+                    edits: vec![Edit {
+                        span: found.span,
+                        replacement: agreed.to_string(),
+                    }],
+                });
             }
             out.push(diagnostic);
         }
