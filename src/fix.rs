@@ -176,7 +176,7 @@ pub fn unified_diff(path: &Path, original: &str, fixed: &str) -> String {
 mod tests {
     use super::*;
     use crate::diagnostic::{Fix, Span};
-    use crate::rules::{Described, all};
+    use crate::rules::all;
 
     fn diagnostic(span: Span, replacement: &str, applicability: Applicability) -> Diagnostic {
         let meta = all()[0].meta();
