@@ -71,6 +71,9 @@ pub struct CheckArgs {
     /// Use this config file instead of the nearest postlint.toml.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Lint only posts changed since this git revision (and untracked ones), with their collections.
+    #[arg(long, value_name = "REV", conflicts_with_all = ["paths", "stdin_filename"])]
+    pub changed_since: Option<String>,
     /// Read the post from standard input and lint it as if it were at PATH.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,

@@ -58,7 +58,27 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         }
         None => None,
     };
-    for path in &args.paths {
+    let changed;
+    let paths: &[PathBuf] = match &args.changed_since {
+        Some(rev) => match changed_files(rev) {
+            Ok(files) if files.is_empty() => {
+                if !args.quiet {
+                    writeln!(out, "No posts changed since {rev}.")?;
+                }
+                return Ok(EXIT_OK);
+            }
+            Ok(files) => {
+                changed = files;
+                &changed
+            }
+            Err(e) => {
+                eprintln!("error: --changed-since {rev}: {e}");
+                return Ok(EXIT_FAILURE);
+            }
+        },
+        None => &args.paths,
+    };
+    for path in paths {
         if !path.exists() {
             eprintln!("error: {}: no such file or folder", path.display());
             return Ok(EXIT_FAILURE);
@@ -66,10 +86,10 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     }
 
     // Each path belongs to the project of its nearest config (or detected site); lint each once.
-    let starts: Vec<PathBuf> = match (&stdin, args.paths.is_empty()) {
+    let starts: Vec<PathBuf> = match (&stdin, paths.is_empty()) {
         (Some((path, _)), _) => vec![path.clone()],
         (None, true) => vec![cwd.clone()],
-        (None, false) => args.paths.clone(),
+        (None, false) => paths.to_vec(),
     };
     let mut projects: BTreeMap<PathBuf, (Settings, Vec<PathBuf>)> = BTreeMap::new();
     for start in &starts {
@@ -97,7 +117,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     let mut converged = true;
     for (settings, paths) in projects.values() {
         let request = Request {
-            paths: (stdin.is_none() && !args.paths.is_empty()).then(|| paths.clone()),
+            paths: (stdin.is_none() && !starts_are_cwd(&starts, &cwd)).then(|| paths.clone()),
             stdin: stdin.clone(),
             ..Request::new(settings)
         };
@@ -203,6 +223,28 @@ fn fix_stdin(
     };
     report::render(Format::Concise, outcome, &options, &mut io::stderr())?;
     Ok(exit_code(outcome))
+}
+
+/// Whether no paths were given (the whole project is linted).
+fn starts_are_cwd(starts: &[PathBuf], cwd: &Path) -> bool {
+    starts.len() == 1 && starts[0] == cwd
+}
+
+/// Markdown files changed between `rev` and the working tree, plus untracked ones, that exist.
+fn changed_files(rev: &str) -> Result<Vec<PathBuf>, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let output = std::process::Command::new("git").args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let changed = git(&["diff", "--name-only", "--relative", "--diff-filter=ACMRT", rev, "--"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    let mut files: Vec<PathBuf> = changed.lines().chain(untracked.lines()).map(PathBuf::from).filter(|p| crate::discover::is_markdown(p) && p.is_file()).collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 fn exit_code(outcome: &Outcome) -> u8 {
