@@ -56,6 +56,25 @@ pub struct SeriesArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NetworkMode {
+    On,
+    Off,
+    Cached,
+}
+
+impl CheckArgs {
+    /// The network mode after `--offline` and the editor default.
+    pub fn network_mode(&self) -> NetworkMode {
+        match (self.offline, self.network, &self.stdin_filename) {
+            (true, _, _) => NetworkMode::Off,
+            (false, Some(mode), _) => mode,
+            (false, None, Some(_)) => NetworkMode::Cached,
+            (false, None, None) => NetworkMode::On,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SeriesFormat {
     Table,
     Json,
@@ -77,9 +96,13 @@ pub struct CheckArgs {
     /// Read the post from standard input and lint it as if it were at PATH.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
-    /// Skip rules that need the network.
-    #[arg(long)]
+    /// Skip rules that need the network (same as `--network off`).
+    #[arg(long, conflicts_with = "network")]
     pub offline: bool,
+    /// Network rules: `on` checks URLs (default), `off` skips them, `cached` uses cached results
+    /// only and never waits on the network (default with --stdin-filename).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub network: Option<NetworkMode>,
     /// Run only these rules (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULE,…")]
     pub select: Vec<String>,
