@@ -36,7 +36,7 @@ repos:
 YAML
 git add -A
 git commit -qm "first letter" --no-verify
-"$venv/bin/pre-commit" install -q
+"$venv/bin/pre-commit" install > /dev/null
 
 start=$(date +%s)
 # A copied letter that kept letter 1's number and slug.
