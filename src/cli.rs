@@ -23,6 +23,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a numbered series: each post's number, date and problems, and the next number.
     Series(SeriesArgs),
+    /// Manage the network cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// List every rule.
     Rules,
     /// Show the documentation of one rule.
@@ -38,6 +43,16 @@ pub enum Command {
         /// Overwrite an existing postlint.toml.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Delete the cached network results.
+    Clear {
+        /// The cache folder [default: .postlint-cache in the project of the current folder].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
 }
 
@@ -96,12 +111,12 @@ pub struct CheckArgs {
     /// Read the post from standard input and lint it as if it were at PATH.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
-    /// Skip rules that need the network (same as `--network off`).
-    #[arg(long, conflicts_with = "network")]
+    /// Skip rules that need the network (same as `--network off`, and wins over it).
+    #[arg(long)]
     pub offline: bool,
     /// Network rules: `on` checks URLs (default), `off` skips them, `cached` uses cached results
     /// only and never waits on the network (default with --stdin-filename).
-    #[arg(long, value_enum, value_name = "MODE")]
+    #[arg(long, value_enum, value_name = "MODE", env = "POSTLINT_NETWORK")]
     pub network: Option<NetworkMode>,
     /// Run only these rules (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULE,…")]
@@ -121,6 +136,15 @@ pub struct CheckArgs {
     /// Print the fixes as a unified diff instead of writing them.
     #[arg(long)]
     pub diff: bool,
+    /// Let network checks reach private, loopback and link-local addresses (tests, intranets).
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Where network results are cached [default: .postlint-cache in the project].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the network cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Take this instant as "now" for date rules (RFC 3339, e.g. `2024-02-16T08:00:00Z`).
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
     pub now: Option<jiff::Timestamp>,

@@ -23,6 +23,43 @@ pub struct Config {
     pub collections: BTreeMap<String, CollectionConfig>,
     #[serde(default)]
     pub rules: BTreeMap<Spanned<String>, Spanned<RuleConfig>>,
+    #[serde(default)]
+    pub network: NetworkConfig,
+}
+
+/// `[network]`: how remote images are checked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NetworkConfig {
+    /// Seconds.
+    pub connect_timeout: Option<f64>,
+    /// Seconds for one request.
+    pub timeout: Option<f64>,
+    pub retries: Option<u32>,
+    pub retry_backoff_ms: Option<u64>,
+    pub concurrency: Option<usize>,
+    pub per_host: Option<usize>,
+    pub host_interval_ms: Option<u64>,
+    pub user_agent: Option<String>,
+    /// Extra request headers by host: `headers."img.example.com" = { Referer = "…" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, BTreeMap<String, String>>,
+    /// Statuses counted as success besides 2xx.
+    #[serde(default)]
+    pub accept_status: Vec<u16>,
+    /// Regular expressions of URLs never requested.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    pub allow_private: Option<bool>,
+    pub max_redirects: Option<usize>,
+    /// Longest `Retry-After` honoured, seconds.
+    pub retry_after_cap: Option<f64>,
+    /// The whole network phase, seconds.
+    pub budget: Option<f64>,
+    pub cache_ttl_days: Option<f64>,
+    /// Host names pinned to IP addresses (trusted), like curl's `--resolve`.
+    #[serde(default)]
+    pub resolve: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

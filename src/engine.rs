@@ -386,7 +386,7 @@ mod tests {
             out: &mut Vec<Diagnostic>,
         ) {
             for (url, status) in answers {
-                if let UrlStatus::Failed { reason } = status {
+                if let UrlStatus::ConnectionFailed { reason } = status {
                     out.push(Diagnostic::new(
                         &Self::META,
                         ctx.post.path(),
@@ -407,11 +407,13 @@ mod tests {
             urls.iter()
                 .map(|u| {
                     let status = if u.contains("dead") {
-                        UrlStatus::Failed {
+                        UrlStatus::ConnectionFailed {
                             reason: "404 Not Found".into(),
                         }
                     } else {
-                        UrlStatus::Ok
+                        UrlStatus::Ok {
+                            content_type: "image/png".into(),
+                        }
                     };
                     (u.clone(), status)
                 })

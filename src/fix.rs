@@ -213,9 +213,16 @@ mod tests {
         let path = dir.path().join("a.md");
         std::fs::write(&path, "edited by someone else").unwrap();
         assert!(!write_if_unchanged(&path, "what postlint read", "fixed").unwrap());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "edited by someone else");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "edited by someone else"
+        );
         assert!(write_if_unchanged(&path, "edited by someone else", "fixed").unwrap());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "fixed");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
     }
 }

@@ -5,10 +5,13 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, Command, SeriesArgs, SeriesFormat};
+use crate::cli::{CacheAction, CheckArgs, Cli, Command, NetworkMode, SeriesArgs, SeriesFormat};
 use crate::config::{self, ConfigError, did_you_mean};
 use crate::diagnostic::Severity;
 use crate::engine::{self, Outcome, Request};
+use crate::net::Checker;
+use crate::net::cache::{Cache, CachedChecker, NetworkChecker};
+use crate::net::http::HttpChecker;
 use crate::report::{self, Format, Options};
 use crate::rules;
 use crate::settings::{CliOverrides, Settings};
@@ -18,6 +21,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
 
+/// The network cache's folder, at the project root.
+pub const CACHE_DIR: &str = ".postlint-cache";
+
 /// Runs a parsed command line, writing to stdout and stderr.
 pub fn run(cli: Cli) -> ExitCode {
     let stdout = io::stdout();
@@ -25,6 +31,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut out),
         Command::Series(args) => series(&args, &mut out),
+        Command::Cache {
+            action: CacheAction::Clear { cache_dir },
+        } => clear_cache(cache_dir.as_deref(), &mut out),
         Command::Rules => list_rules(&mut out).map(|()| EXIT_OK),
         Command::Rule { name } => show_rule(&name, &mut out),
         Command::Init { path, force } => init(&path, force, &mut out),
@@ -45,6 +54,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         now: args.now,
+        allow_private: args.allow_private,
     };
     let cwd = std::env::current_dir()?;
     let stdin = match &args.stdin_filename {
@@ -116,9 +126,11 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     let mut changes = BTreeMap::new();
     let mut converged = true;
     for (settings, paths) in projects.values() {
+        let network = network_checker(args, settings);
         let request = Request {
             paths: (stdin.is_none() && !starts_are_cwd(&starts, &cwd)).then(|| paths.clone()),
             stdin: stdin.clone(),
+            checker: network.as_ref().map(|c| c as &dyn Checker),
             ..Request::new(settings)
         };
         let part = if fixing {
@@ -129,6 +141,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         } else {
             engine::lint(&request)
         };
+        finish_network(network.as_ref(), args.quiet);
         outcome.diagnostics.extend(part.diagnostics);
         outcome.sources.extend(part.sources);
         outcome.files_checked += part.files_checked;
@@ -193,6 +206,50 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     Ok(exit_code(&outcome))
 }
 
+/// The checker for the chosen network mode: the cache (unless `--no-cache`) in front of the
+/// HTTP checker (only with `--network on`); `None` when the network is off.
+fn network_checker(args: &CheckArgs, settings: &Settings) -> Option<CachedChecker> {
+    let mode = args.network_mode();
+    if mode == NetworkMode::Off {
+        return None;
+    }
+    let cache = (!args.no_cache).then(|| {
+        let dir = args
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| settings.root.join(CACHE_DIR));
+        let (cache, warning) = Cache::open(&dir, settings.cache_ttl);
+        if let Some(warning) = warning {
+            eprintln!("warning: {warning}");
+        }
+        cache
+    });
+    let http = (mode == NetworkMode::On).then(|| {
+        let mut http = HttpChecker::new(settings.network.clone());
+        http.progress = !args.quiet && io::stderr().is_terminal();
+        Box::new(http) as Box<dyn NetworkChecker>
+    });
+    Some(CachedChecker::new(cache, http))
+}
+
+/// Saves the cache and prints the network summary (stderr: stdout carries the report).
+fn finish_network(checker: Option<&CachedChecker>, quiet: bool) {
+    let Some(checker) = checker else { return };
+    if let Err(e) = checker.save() {
+        eprintln!("warning: cannot write the network cache: {e}");
+    }
+    let stats = checker.stats();
+    if stats.network_unavailable {
+        eprintln!(
+            "notice: network unavailable: {} image URL{} not verified",
+            stats.unverified,
+            if stats.unverified == 1 { "" } else { "s" }
+        );
+    } else if !quiet && stats.checked + stats.from_cache > 0 {
+        eprintln!("{}", stats.summary());
+    }
+}
+
 /// `--fix` on standard input: the fixed buffer (or its diff) to stdout, findings left to stderr.
 fn fix_stdin(
     args: &CheckArgs,
@@ -233,15 +290,30 @@ fn starts_are_cwd(starts: &[PathBuf], cwd: &Path) -> bool {
 /// Markdown files changed between `rev` and the working tree, plus untracked ones, that exist.
 fn changed_files(rev: &str) -> Result<Vec<PathBuf>, String> {
     let git = |args: &[&str]| -> Result<String, String> {
-        let output = std::process::Command::new("git").args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
+        let output = std::process::Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
         if !output.status.success() {
             return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     };
-    let changed = git(&["diff", "--name-only", "--relative", "--diff-filter=ACMRT", rev, "--"])?;
+    let changed = git(&[
+        "diff",
+        "--name-only",
+        "--relative",
+        "--diff-filter=ACMRT",
+        rev,
+        "--",
+    ])?;
     let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
-    let mut files: Vec<PathBuf> = changed.lines().chain(untracked.lines()).map(PathBuf::from).filter(|p| crate::discover::is_markdown(p) && p.is_file()).collect();
+    let mut files: Vec<PathBuf> = changed
+        .lines()
+        .chain(untracked.lines())
+        .map(PathBuf::from)
+        .filter(|p| crate::discover::is_markdown(p) && p.is_file())
+        .collect();
     files.sort();
     files.dedup();
     Ok(files)
@@ -355,6 +427,27 @@ fn series(args: &SeriesArgs, out: &mut dyn Write) -> io::Result<u8> {
     })
 }
 
+fn clear_cache(dir: Option<&Path>, out: &mut dyn Write) -> io::Result<u8> {
+    let dir = match dir {
+        Some(dir) => dir.to_owned(),
+        None => match Settings::discover(Path::new("."), None, &CliOverrides::default()) {
+            Ok(settings) => settings.root.join(CACHE_DIR),
+            Err(e) => {
+                print_config_error(&e, io::stderr().is_terminal());
+                return Ok(EXIT_FAILURE);
+            }
+        },
+    };
+    let cleared = Cache::clear(&dir)?;
+    writeln!(
+        out,
+        "{} {}",
+        if cleared { "cleared" } else { "no cache in" },
+        dir.display()
+    )?;
+    Ok(EXIT_OK)
+}
+
 fn list_rules(out: &mut dyn Write) -> io::Result<()> {
     let width = rules::names().map(str::len).max().unwrap_or(0);
     writeln!(
@@ -414,5 +507,24 @@ fn init(path: &Path, force: bool, out: &mut dyn Write) -> io::Result<u8> {
     let text = crate::init::render(&settings);
     crate::fix::write_atomically(&target, &text, None)?;
     writeln!(out, "wrote {}", target.display())?;
+    // The network cache is per machine: keep it out of git.
+    let gitignore = path.join(".gitignore");
+    let ignored = std::fs::read_to_string(&gitignore).unwrap_or_default();
+    if !ignored
+        .lines()
+        .any(|l| l.trim().trim_matches('/') == CACHE_DIR)
+    {
+        let separator = if ignored.is_empty() || ignored.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        crate::fix::write_atomically(
+            &gitignore,
+            &format!("{ignored}{separator}{CACHE_DIR}/\n"),
+            None,
+        )?;
+        writeln!(out, "added {CACHE_DIR}/ to {}", gitignore.display())?;
+    }
     Ok(EXIT_OK)
 }

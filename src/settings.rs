@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use globset::GlobSet;
 use jiff::Timestamp;
@@ -11,9 +12,12 @@ use jiff::tz::TimeZone;
 use regex::Regex;
 use toml::Spanned;
 
-use crate::config::{self, CollectionConfig, Config, ConfigError, RuleConfig, SeriesConfig};
+use crate::config::{
+    self, CollectionConfig, Config, ConfigError, NetworkConfig, RuleConfig, SeriesConfig,
+};
 use crate::diagnostic::{Level, Severity, Span};
 use crate::discover;
+use crate::net::http::HttpOptions;
 use crate::rules;
 use crate::schema::{Field, FieldType, Preset, Schema, UnknownFields};
 use crate::series::{self, Membership, Series, Template};
@@ -26,6 +30,8 @@ pub struct CliOverrides {
     pub ignore: Vec<String>,
     /// A fixed "now" (`--now`), for reproducible date checks.
     pub now: Option<Timestamp>,
+    /// `--allow-private`: let the network checker reach private and loopback addresses.
+    pub allow_private: bool,
 }
 
 /// One collection as configured or detected; its preset may be left to detection from its posts.
@@ -166,6 +172,10 @@ pub struct Settings {
     pub rule_options: HashMap<&'static str, toml::Table>,
     /// "Now" for date rules: the clock, or `--now`.
     pub now: Timestamp,
+    /// How remote URLs are checked.
+    pub network: HttpOptions,
+    /// How long a successful check is trusted.
+    pub cache_ttl: Duration,
 }
 
 impl Settings {
@@ -237,6 +247,11 @@ impl Settings {
                 public: config.site.public.iter().map(|p| root.join(p)).collect(),
             },
             now: selection.now.unwrap_or_else(Timestamp::now),
+            network: network_options(&config.network, selection.allow_private)
+                .map_err(|(span, message, help)| error(span, message).with_help(help))?,
+            cache_ttl: Duration::from_secs_f64(
+                config.network.cache_ttl_days.unwrap_or(7.0).max(0.0) * 86_400.0,
+            ),
             levels: HashMap::new(),
             explicit: HashSet::new(),
             rule_options: HashMap::new(),
@@ -557,6 +572,72 @@ fn series_settings(config: &SeriesConfig) -> Result<Series, Problem> {
         ));
     }
     Ok(series)
+}
+
+/// `[network]` over the defaults; `--allow-private` wins over the file.
+fn network_options(config: &NetworkConfig, allow_private: bool) -> Result<HttpOptions, Problem> {
+    let defaults = HttpOptions::default();
+    let seconds = |v: Option<f64>, default: Duration| {
+        v.map_or(default, |s| Duration::from_secs_f64(s.max(0.0)))
+    };
+    let mut exclude = Vec::new();
+    for pattern in &config.exclude {
+        exclude.push(Regex::new(pattern.get_ref()).map_err(|e| {
+            (
+                Some(Span::from(pattern.span())),
+                format!(
+                    "invalid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or_default().trim()
+                ),
+                None,
+            )
+        })?);
+    }
+    let mut resolve = HashMap::new();
+    for (host, ip) in &config.resolve {
+        let parsed = ip.get_ref().parse().map_err(|_| {
+            (
+                Some(Span::from(ip.span())),
+                format!(
+                    "`{}` is not an IP address (or address and port)",
+                    ip.get_ref()
+                ),
+                None,
+            )
+        })?;
+        resolve.insert(host.clone(), parsed);
+    }
+    Ok(HttpOptions {
+        connect_timeout: seconds(config.connect_timeout, defaults.connect_timeout),
+        timeout: seconds(config.timeout, defaults.timeout),
+        retries: config.retries.unwrap_or(defaults.retries),
+        retry_backoff: config
+            .retry_backoff_ms
+            .map_or(defaults.retry_backoff, Duration::from_millis),
+        concurrency: config.concurrency.unwrap_or(defaults.concurrency).max(1),
+        per_host: config.per_host.unwrap_or(defaults.per_host).max(1),
+        host_interval: config
+            .host_interval_ms
+            .map_or(defaults.host_interval, Duration::from_millis),
+        user_agent: config.user_agent.clone().unwrap_or(defaults.user_agent),
+        headers: config
+            .headers
+            .iter()
+            .map(|(host, h)| {
+                (
+                    host.clone(),
+                    h.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                )
+            })
+            .collect(),
+        accept_status: config.accept_status.clone(),
+        exclude,
+        allow_private: allow_private || config.allow_private.unwrap_or(false),
+        max_redirects: config.max_redirects.unwrap_or(defaults.max_redirects),
+        retry_after_cap: seconds(config.retry_after_cap, defaults.retry_after_cap),
+        budget: seconds(config.budget, defaults.budget),
+        resolve,
+    })
 }
 
 /// The configured time zone, checked against the IANA database.

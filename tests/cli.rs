@@ -459,6 +459,10 @@ fn init_writes_a_config_that_loads_and_never_overwrites() {
     );
     assert!(config.contains("[collections.newsletter]"), "{config}");
     assert!(config.contains("preset = \"astro-paper-v3\""), "{config}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
+        ".postlint-cache/\n"
+    );
     postlint(dir.path())
         .arg("init")
         .assert()
@@ -766,21 +770,67 @@ fn init_writes_the_detected_series() {
 fn changed_since_lints_only_changed_posts_with_their_collection() {
     let dir = blog(&[
         ("postlint.toml", NEWSLETTER_CONFIG),
-        ("src/data/newsletter/newsletter-1.md", &letter(1, "newsletter-1")),
-        ("src/data/newsletter/newsletter-2.md", "---\ntitle: old\ntitle: broken but unchanged\n---\n"),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            "---\ntitle: old\ntitle: broken but unchanged\n---\n",
+        ),
     ]);
     let git = |args: &[&str]| {
-        let status = std::process::Command::new("git").args(args).current_dir(dir.path()).env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@example.com").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@example.com").output().unwrap();
-        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     };
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "start"]);
-    assert_eq!(stdout_of(dir.path(), &["check", "--changed-since", "HEAD"], 0), "No posts changed since HEAD.\n");
+    assert_eq!(
+        stdout_of(dir.path(), &["check", "--changed-since", "HEAD"], 0),
+        "No posts changed since HEAD.\n"
+    );
     // A new letter copied from letter 1: untracked, yet linted against the whole collection.
-    std::fs::write(dir.path().join("src/data/newsletter/newsletter-3.md"), letter(1, "newsletter-1")).unwrap();
-    let out = stdout_of(dir.path(), &["check", "--changed-since", "HEAD", "--format", "concise", "--quiet"], 1);
-    assert!(out.contains("newsletter-3.md:4:11: error[slug-duplicate]"), "{out}");
-    assert!(!out.contains("newsletter-2.md"), "unchanged posts are not reported: {out}");
-    postlint(dir.path()).args(["check", "--changed-since", "no-such-rev"]).assert().code(2).stderr(predicates::str::contains("--changed-since no-such-rev"));
+    std::fs::write(
+        dir.path().join("src/data/newsletter/newsletter-3.md"),
+        letter(1, "newsletter-1"),
+    )
+    .unwrap();
+    let out = stdout_of(
+        dir.path(),
+        &[
+            "check",
+            "--changed-since",
+            "HEAD",
+            "--format",
+            "concise",
+            "--quiet",
+        ],
+        1,
+    );
+    assert!(
+        out.contains("newsletter-3.md:4:11: error[slug-duplicate]"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("newsletter-2.md"),
+        "unchanged posts are not reported: {out}"
+    );
+    postlint(dir.path())
+        .args(["check", "--changed-since", "no-such-rev"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--changed-since no-such-rev"));
 }

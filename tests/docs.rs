@@ -5,7 +5,10 @@ use postlint::engine::{self, Request};
 use postlint::post::Post;
 use postlint::settings::{CliOverrides, Settings};
 
+use postlint::net::http::HttpChecker;
+
 use crate::common::repo;
+use crate::server::Server;
 
 #[test]
 fn every_rule_has_a_doc_and_every_doc_a_rule() {
@@ -114,6 +117,7 @@ fn examples(doc: &str) -> Vec<Example> {
 
 #[test]
 fn every_doc_example_behaves_as_labelled() {
+    let server = Server::start();
     let mut failures = Vec::new();
     for rule in postlint::rules::all() {
         let name = rule.meta().name;
@@ -153,9 +157,21 @@ fn every_doc_example_behaves_as_labelled() {
                 select: vec![name.to_owned()],
                 ignore: Vec::new(),
                 now: Some(crate::common::NOW.parse().unwrap()),
+                ..CliOverrides::default()
             };
             let settings = Settings::discover(dir.path(), None, &selection).unwrap();
-            let outcome = engine::lint(&Request::new(&settings));
+            // Network rules check their examples against a loopback server: `images.example`.
+            let mut network = settings.network.clone();
+            network.resolve.insert(
+                "images.example".into(),
+                format!("127.0.0.1:{}", server.port).parse().unwrap(),
+            );
+            network.allow_private = true;
+            let checker = HttpChecker::new(network);
+            let outcome = engine::lint(&Request {
+                checker: Some(&checker),
+                ..Request::new(&settings)
+            });
             let fired = outcome.diagnostics.iter().any(|d| d.rule == name);
             if fired != example.invalid {
                 failures.push(format!(

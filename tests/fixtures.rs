@@ -8,7 +8,10 @@ use std::path::Path;
 use postlint::engine::{self, Request};
 use postlint::settings::{CliOverrides, Settings};
 
+use postlint::net::http::HttpChecker;
+
 use crate::common::repo;
+use crate::server::Server;
 
 type Expected = BTreeSet<(usize, String)>;
 
@@ -49,6 +52,7 @@ fn check_dir(dir: &Path, rule: &str, select: &[&str]) -> Vec<String> {
         select: select.iter().map(|s| s.to_string()).collect(),
         ignore: Vec::new(),
         now: Some(crate::common::NOW.parse().unwrap()),
+        ..CliOverrides::default()
     };
     let settings = Settings::discover(dir, None, &selection).expect("fixture config loads");
     assert!(
@@ -59,7 +63,27 @@ fn check_dir(dir: &Path, rule: &str, select: &[&str]) -> Vec<String> {
         "{} needs its own postlint.toml",
         dir.display()
     );
-    let outcome = engine::lint(&Request::new(&settings));
+    // Network rules run against a loopback server standing in for `images.example`.
+    let server = Server::start();
+    let mut network = settings.network.clone();
+    network.resolve.insert(
+        "images.example".into(),
+        format!("127.0.0.1:{}", server.port).parse().unwrap(),
+    );
+    network.allow_private = true;
+    let checker = HttpChecker::new(network);
+    let is_network_rule = select
+        .iter()
+        .any(|r| postlint::rules::by_name(r).is_some_and(|rule| rule.meta().network));
+    let request = if is_network_rule {
+        Request {
+            checker: Some(&checker),
+            ..Request::new(&settings)
+        }
+    } else {
+        Request::new(&settings)
+    };
+    let outcome = engine::lint(&request);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     let mut failures = Vec::new();
     let (mut valid, mut invalid) = (0, 0);

@@ -6,4 +6,6 @@ mod docs;
 mod fix;
 mod fixtures;
 mod hostile;
+mod network;
+mod server;
 mod snapshots;

@@ -15,6 +15,7 @@ mod frontmatter_missing;
 mod frontmatter_syntax;
 mod image_alt_missing;
 mod image_missing;
+mod image_unreachable;
 mod link_empty_text;
 mod link_insecure;
 mod link_syntax;
@@ -44,6 +45,8 @@ pub struct RuleMeta {
     pub category: &'static str,
     pub fixable: bool,
     pub summary: &'static str,
+    /// Whether the rule needs the network phase (skipped with `--network off`).
+    pub network: bool,
     /// Option keys accepted in `[rules.NAME]` besides `severity`.
     pub options: &'static [&'static str],
     /// The rule's documentation, `rules/NAME.md`, embedded.
@@ -62,6 +65,7 @@ macro_rules! declare_rule {
             fixable: $fixable:literal,
             summary: $summary:literal,
             $(options: [$($option:literal),* $(,)?],)?
+            $(network: $network:literal,)?
         }
     ) => {
         $(#[$attr])*
@@ -82,6 +86,7 @@ macro_rules! declare_rule {
                 fixable: $fixable,
                 summary: $summary,
                 options: &[$($($option),*)?],
+                network: false $(|| $network)?,
                 doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $name, ".md")),
             };
         }
@@ -155,6 +160,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &frontmatter_syntax::FrontmatterSyntax,
         &image_alt_missing::ImageAltMissing,
         &image_missing::ImageMissing,
+        &image_unreachable::ImageUnreachable,
         &link_empty_text::LinkEmptyText,
         &link_insecure::LinkInsecure,
         &link_syntax::LinkSyntax,

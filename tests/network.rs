@@ -1,0 +1,302 @@
+//! `image-unreachable` against a real HTTP server on 127.0.0.1 started by each test.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{blog, postlint};
+use crate::server::Server;
+
+/// Fast settings so retries and timeouts take a second, not a minute.
+const NETWORK: &str = "[network]\ntimeout = 1\nconnect-timeout = 1\nretry-backoff-ms = 50\nretries = 2\nbudget = 30\n";
+
+fn config(extra: &str) -> String {
+    format!("[collections.blog]\ninclude = [\"*.md\"]\npreset = \"generic\"\n\n{NETWORK}{extra}")
+}
+
+/// Runs `postlint check` (`--network on` unless the arguments say otherwise) and returns (rule, severity, message) by image URL text.
+fn check(
+    dir: &std::path::Path,
+    extra_args: &[&str],
+) -> (HashMap<String, Vec<(String, String)>>, String) {
+    let mut args = vec!["check", "--format", "json", "--select", "image-unreachable"];
+    args.extend(extra_args);
+    if !extra_args.contains(&"--network") {
+        args.extend(["--network", "on"]);
+    }
+    let output = postlint(dir).args(&args).output().unwrap();
+    assert_ne!(output.status.code(), Some(101));
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut by_url: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for d in doc["diagnostics"].as_array().unwrap() {
+        let path = dir.join(d["path"].as_str().unwrap());
+        let text = std::fs::read_to_string(path).unwrap();
+        let (s, e) = (
+            d["span"]["start"].as_u64().unwrap() as usize,
+            d["span"]["end"].as_u64().unwrap() as usize,
+        );
+        by_url.entry(text[s..e].to_owned()).or_default().push((
+            d["severity"].as_str().unwrap().to_owned(),
+            d["message"].as_str().unwrap().to_owned(),
+        ));
+    }
+    (by_url, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn every_failure_class_lands_on_the_url_with_its_severity() {
+    let server = Server::start();
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let paths = [
+        "/ok.png",
+        "/gone.png",
+        "/removed.png",
+        "/forbidden.png",
+        "/flaky.png",
+        "/down.png",
+        "/busy.png",
+        "/nohead.png",
+        "/chain-1",
+        "/loop-a",
+        "/moved.png",
+        "/page.png",
+        "/octet.bin",
+        "/slow.png",
+    ];
+    let mut body: String = paths
+        .iter()
+        .map(|p| format!("![x]({})\n\n", server.url(p)))
+        .collect();
+    body.push_str(&format!("![x](http://127.0.0.1:{refused}/nothing.png)\n"));
+    let dir = blog(&[("postlint.toml", &config("")), ("a.md", &body)]);
+    let started = Instant::now();
+    let (found, _) = check(dir.path(), &["--allow-private"]);
+    let at = |path: &str| found.get(&server.url(path)).cloned().unwrap_or_default();
+    let one = |path: &str| {
+        let f = at(path);
+        assert_eq!(f.len(), 1, "{path}: {f:?}");
+        f[0].clone()
+    };
+    assert!(
+        at("/ok.png").is_empty()
+            && at("/flaky.png").is_empty()
+            && at("/busy.png").is_empty()
+            && at("/nohead.png").is_empty()
+            && at("/chain-1").is_empty(),
+        "{found:#?}"
+    );
+    assert_eq!(
+        one("/gone.png"),
+        (
+            "error".into(),
+            format!("image `{}` is gone (404)", server.url("/gone.png"))
+        )
+    );
+    assert_eq!(
+        one("/removed.png").1,
+        format!("image `{}` is gone (410)", server.url("/removed.png"))
+    );
+    assert_eq!(
+        one("/forbidden.png").1,
+        format!("image `{}` answers 401", server.url("/forbidden.png"))
+    );
+    assert_eq!(
+        one("/down.png"),
+        (
+            "warning".into(),
+            format!(
+                "image `{}`: server error 503, not verified",
+                server.url("/down.png")
+            )
+        )
+    );
+    assert_eq!(one("/loop-a").0, "error");
+    assert!(one("/loop-a").1.contains("redirects in a loop"));
+    assert_eq!(
+        one("/moved.png"),
+        (
+            "info".into(),
+            format!(
+                "image `{}` moved permanently to `{}`",
+                server.url("/moved.png"),
+                server.url("/ok.png")
+            )
+        )
+    );
+    assert_eq!(
+        one("/page.png"),
+        (
+            "error".into(),
+            format!(
+                "image `{}` serves an HTML page, not an image (hotlink protection or a removed file)",
+                server.url("/page.png")
+            )
+        )
+    );
+    assert_eq!(one("/octet.bin").0, "info");
+    assert_eq!(
+        one("/slow.png"),
+        (
+            "warning".into(),
+            format!(
+                "image `{}`: no answer in time, not verified",
+                server.url("/slow.png")
+            )
+        )
+    );
+    let refused_url = format!("http://127.0.0.1:{refused}/nothing.png");
+    assert_eq!(found[&refused_url][0].0, "error", "{found:#?}");
+    // Retried: 500 then 200, 429 (Retry-After: 1) then 200; HEAD 405 then GET.
+    assert_eq!(server.count("/flaky.png"), 2);
+    assert_eq!(server.count("/busy.png"), 2);
+    assert_eq!(server.count("/nohead.png"), 2);
+    assert_eq!(
+        server.count("/down.png"),
+        3,
+        "a 5xx is tried three times (two retries)"
+    );
+    assert_eq!(server.count("/slow.png"), 2, "a timeout is retried once");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn each_url_is_requested_once_and_a_warm_cache_sends_nothing() {
+    let server = Server::start();
+    let post = format!(
+        "![a]({})\n\n![b]({})\n",
+        server.url("/ok.png"),
+        server.url("/gone.png")
+    );
+    let dir = blog(&[
+        ("postlint.toml", &config("")),
+        ("a.md", &post),
+        ("b.md", &post),
+        ("c.md", &format!("![c]({})\n", server.url("/ok.png"))),
+    ]);
+    let (found, stderr) = check(dir.path(), &["--allow-private"]);
+    assert_eq!(server.count("/ok.png"), 1, "three posts, one request");
+    assert_eq!(server.count("/gone.png"), 1);
+    assert_eq!(
+        found[&server.url("/gone.png")].len(),
+        2,
+        "reported in both posts"
+    );
+    assert!(
+        stderr.contains("2 URLs: 0 from cache, 2 checked (1 failed)"),
+        "{stderr}"
+    );
+    // Second run: the success comes from the cache, the failure is checked again.
+    let (_, stderr) = check(dir.path(), &["--allow-private"]);
+    assert_eq!(
+        server.count("/ok.png"),
+        1,
+        "a warm cache sends no request for a success"
+    );
+    assert_eq!(server.count("/gone.png"), 2, "failures are never cached");
+    assert!(
+        stderr.contains("2 URLs: 1 from cache, 1 checked (1 failed)"),
+        "{stderr}"
+    );
+    // Cached mode never waits on the network; unknown URLs are silent.
+    let (found, _) = check(dir.path(), &["--allow-private", "--network", "cached"]);
+    assert!(found.is_empty());
+    assert_eq!(server.total(), 3);
+}
+
+#[test]
+fn private_addresses_are_never_requested_by_default() {
+    let server = Server::start();
+    // A public-looking name pinned to the test server: its redirect to 127.0.0.1 is refused.
+    let pinned = format!(
+        "resolve = {{ \"cdn.example.com\" = \"127.0.0.1:{}\" }}\n",
+        server.port
+    );
+    let post = format!(
+        "![a]({})\n\n![b](http://cdn.example.com/to-loopback)\n",
+        server.url("/ok.png")
+    );
+    let dir = blog(&[("postlint.toml", &config(&pinned)), ("a.md", &post)]);
+    let (found, _) = check(dir.path(), &[]);
+    assert_eq!(
+        server.count("/ok.png"),
+        0,
+        "a loopback URL gets zero requests"
+    );
+    assert_eq!(
+        found[&server.url("/ok.png")],
+        [(
+            "info".to_owned(),
+            format!(
+                "image `{}` not checked: loopback address",
+                server.url("/ok.png")
+            )
+        )]
+    );
+    assert_eq!(server.count("/to-loopback"), 1);
+    assert_eq!(
+        found["http://cdn.example.com/to-loopback"],
+        [(
+            "info".to_owned(),
+            "image `http://cdn.example.com/to-loopback` not checked: loopback address".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn network_unavailable_is_one_notice() {
+    let refused: Vec<u16> = (0..3)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let post: String = refused
+        .iter()
+        .map(|p| format!("![x](http://127.0.0.1:{p}/a.png)\n\n"))
+        .collect();
+    let dir = blog(&[("postlint.toml", &config("")), ("a.md", &post)]);
+    let (found, stderr) = check(dir.path(), &["--allow-private"]);
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(
+        stderr.contains("notice: network unavailable: 3 image URLs not verified"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cache_clear_removes_the_cache() {
+    let server = Server::start();
+    let dir = blog(&[
+        ("postlint.toml", &config("")),
+        ("a.md", &format!("![a]({})\n", server.url("/ok.png"))),
+    ]);
+    check(dir.path(), &["--allow-private"]);
+    assert!(dir.path().join(".postlint-cache/urls.json").is_file());
+    postlint(dir.path())
+        .args(["cache", "clear"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with("cleared "));
+    assert!(!dir.path().join(".postlint-cache/urls.json").exists());
+    check(dir.path(), &["--allow-private"]);
+    assert_eq!(
+        server.count("/ok.png"),
+        2,
+        "after clearing, the URL is requested again"
+    );
+    // --no-cache neither reads nor writes it.
+    std::fs::remove_dir_all(dir.path().join(".postlint-cache")).unwrap();
+    check(dir.path(), &["--allow-private", "--no-cache"]);
+    assert!(!dir.path().join(".postlint-cache").exists());
+}
