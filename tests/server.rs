@@ -56,6 +56,9 @@ impl Drop for Server {
     }
 }
 
+/// What the server answers: status, (content type, body), extra headers.
+type Canned<'a> = (u16, (&'a str, Vec<u8>), Vec<(&'a str, String)>);
+
 fn respond(
     request: tiny_http::Request,
     path: &str,
@@ -70,37 +73,36 @@ fn respond(
         b"<html>no hotlinking</html>".to_vec(),
     );
     // (status, content type and body, extra headers)
-    let (status, (content_type, body), extra): (u16, (&str, Vec<u8>), Vec<(&str, String)>) =
-        match path {
-            "/ok.png" | "/tree.png" => (200, png, vec![]),
-            "/gone.png" => (404, png, vec![]),
-            "/removed.png" => (410, png, vec![]),
-            "/forbidden.png" => (401, png, vec![]),
-            "/flaky.png" if n == 1 => (500, png, vec![]),
-            "/flaky.png" => (200, png, vec![]),
-            "/down.png" => (503, png, vec![]),
-            "/busy.png" if n == 1 => (429, png, vec![("Retry-After", "1".into())]),
-            "/busy.png" => (200, png, vec![]),
-            "/nohead.png" if *method == tiny_http::Method::Head => (405, png, vec![]),
-            "/nohead.png" => (206, png, vec![]),
-            "/chain-1" => (302, png, vec![("Location", "/chain-2".into())]),
-            "/chain-2" => (307, png, vec![("Location", "/ok.png".into())]),
-            "/loop-a" => (302, png, vec![("Location", "/loop-b".into())]),
-            "/loop-b" => (302, png, vec![("Location", "/loop-a".into())]),
-            "/moved.png" => (301, png, vec![("Location", "/ok.png".into())]),
-            "/page.png" => (200, html, vec![]),
-            "/octet.bin" => (200, ("application/octet-stream", vec![1, 2]), vec![]),
-            "/slow.png" => {
-                std::thread::sleep(Duration::from_secs(3));
-                (200, png, vec![])
-            }
-            "/to-loopback" => (
-                302,
-                png,
-                vec![("Location", format!("http://127.0.0.1:{port}/ok.png"))],
-            ),
-            _ => (404, png, vec![]),
-        };
+    let (status, (content_type, body), extra): Canned = match path {
+        "/ok.png" | "/tree.png" => (200, png, vec![]),
+        "/gone.png" => (404, png, vec![]),
+        "/removed.png" => (410, png, vec![]),
+        "/forbidden.png" => (401, png, vec![]),
+        "/flaky.png" if n == 1 => (500, png, vec![]),
+        "/flaky.png" => (200, png, vec![]),
+        "/down.png" => (503, png, vec![]),
+        "/busy.png" if n == 1 => (429, png, vec![("Retry-After", "1".into())]),
+        "/busy.png" => (200, png, vec![]),
+        "/nohead.png" if *method == tiny_http::Method::Head => (405, png, vec![]),
+        "/nohead.png" => (206, png, vec![]),
+        "/chain-1" => (302, png, vec![("Location", "/chain-2".into())]),
+        "/chain-2" => (307, png, vec![("Location", "/ok.png".into())]),
+        "/loop-a" => (302, png, vec![("Location", "/loop-b".into())]),
+        "/loop-b" => (302, png, vec![("Location", "/loop-a".into())]),
+        "/moved.png" => (301, png, vec![("Location", "/ok.png".into())]),
+        "/page.png" => (200, html, vec![]),
+        "/octet.bin" => (200, ("application/octet-stream", vec![1, 2]), vec![]),
+        "/slow.png" => {
+            std::thread::sleep(Duration::from_secs(3));
+            (200, png, vec![])
+        }
+        "/to-loopback" => (
+            302,
+            png,
+            vec![("Location", format!("http://127.0.0.1:{port}/ok.png"))],
+        ),
+        _ => (404, png, vec![]),
+    };
     // A HEAD answer carries no body, or the next answer on the connection would be garbled.
     let body = if *method == tiny_http::Method::Head {
         Vec::new()
