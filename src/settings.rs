@@ -209,6 +209,20 @@ impl Settings {
         }
     }
 
+    /// Default settings with no collections and no file system lookups: for linting in memory.
+    pub fn in_memory(overrides: &CliOverrides) -> Settings {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut config = Config::default();
+        // One pattern that matches nothing keeps detection from walking the folder.
+        config
+            .collections
+            .insert("none".into(), CollectionConfig::none());
+        let mut settings = Settings::build(&cwd, cwd.clone(), None, &config, "", overrides)
+            .expect("default settings are valid");
+        settings.collections.clear();
+        settings
+    }
+
     /// Settings from detection alone, ignoring any config (for `postlint init`).
     pub fn detect(start: &Path) -> Settings {
         let cwd = std::env::current_dir().unwrap_or_default();

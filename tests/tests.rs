@@ -7,5 +7,6 @@ mod fix;
 mod fixtures;
 mod hostile;
 mod network;
+mod properties;
 mod server;
 mod snapshots;

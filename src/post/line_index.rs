@@ -57,7 +57,12 @@ impl LineIndex {
     fn position(&self, text: &str, offset: usize, width: impl Fn(char) -> usize) -> LineCol {
         let offset = offset.min(text.len());
         let line = self.line_of(offset);
-        let start = self.starts[line];
+        // Editors do not show a byte-order mark: it takes no column.
+        let start = if line == 0 && text.starts_with('\u{feff}') {
+            3
+        } else {
+            self.starts[line]
+        };
         let column: usize = text
             .get(start..)
             .map(|rest| {
@@ -100,6 +105,15 @@ mod tests {
             LineCol { line: 1, column: 3 }
         );
         assert_eq!(index.line_col(text, 4), LineCol { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let text = "\u{feff}ab";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 3), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(text, 4), LineCol { line: 1, column: 2 });
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
     }
 
     #[test]
