@@ -360,9 +360,11 @@ fn scan_html(text: &str, span: Span, body: &mut Body) {
             continue;
         }
         let tag_end = rest.find('>').map_or(html.len(), |e| at + e + 1);
-        if rest.len() > 4
-            && rest[1..4].eq_ignore_ascii_case("img")
-            && rest.as_bytes()[4].is_ascii_whitespace()
+        // Bytes, not `str` slices: the text after `<` may be any character.
+        let bytes = rest.as_bytes();
+        if bytes.len() > 4
+            && bytes[1..4].eq_ignore_ascii_case(b"img")
+            && bytes[4].is_ascii_whitespace()
         {
             let tag = &html[at..tag_end];
             if let Some((value, range)) = attribute(tag, "src") {
@@ -565,6 +567,13 @@ mod tests {
                 (LinkKind::Shortcut, "https://a.com")
             ]
         );
+    }
+
+    #[test]
+    fn regression_proptest_html_with_a_wide_character_after_the_bracket() {
+        // Found by the property tests: `<?𑎸` made a slice cut a four-byte character.
+        let body = parse("<?\u{113b8}x\n\n<img\u{113b8} src=a>\n", 0);
+        assert!(body.links.is_empty());
     }
 
     #[test]

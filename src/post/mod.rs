@@ -47,31 +47,34 @@ impl Post {
     /// Parses a file's bytes; invalid UTF-8 and binary content become an [`EncodingProblem`].
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Post {
         let path = path.into();
-        if let Some(nul) = bytes.iter().take(BINARY_PROBE).position(|&b| b == 0) {
-            let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-                "file is UTF-16, not UTF-8".to_owned()
-            } else {
-                format!("file is binary: NUL byte at offset {nul}")
-            };
-            return Post::unreadable(path, &bytes, nul, message);
-        }
-        match String::from_utf8(bytes) {
-            Ok(text) => Post::parse(path, text),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let bytes = e.into_bytes();
-                let message = format!(
-                    "file is not valid UTF-8: invalid byte 0x{:02x} at offset {at}",
-                    bytes[at]
-                );
-                Post::unreadable(path, &bytes, at, message)
+        let invalid_at = std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to());
+        let nul_at = bytes.iter().take(BINARY_PROBE).position(|&b| b == 0);
+        // The report points at the earlier problem, so the text before it is valid UTF-8 and
+        // offsets stay exact; a NUL byte anywhere near the start makes the file binary.
+        let at = match (nul_at, invalid_at) {
+            (None, None) => {
+                return Post::parse(path, String::from_utf8(bytes).expect("checked above"));
             }
-        }
+            (Some(nul), Some(invalid)) => nul.min(invalid),
+            (Some(at), None) | (None, Some(at)) => at,
+        };
+        let message = match nul_at {
+            Some(_) if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) => {
+                "file is UTF-16, not UTF-8".to_owned()
+            }
+            Some(nul) => format!("file is binary: NUL byte at offset {nul}"),
+            None => format!(
+                "file is not valid UTF-8: invalid byte 0x{:02x} at offset {at}",
+                bytes[at]
+            ),
+        };
+        Post::unreadable(path, &bytes, at, message)
     }
 
     /// A post whose text stops being readable at byte `at`: only the readable part is kept,
     /// so the report can still show where it breaks.
     fn unreadable(path: PathBuf, bytes: &[u8], at: usize, message: String) -> Post {
+        // Callers guarantee `bytes[..at]` is valid UTF-8, so `at` is a byte offset of the text too.
         let valid = String::from_utf8_lossy(&bytes[..at]);
         let source: Arc<str> = Arc::from(format!("{valid}\u{fffd}"));
         let span = Span::new(at, source.len());
@@ -235,6 +238,16 @@ mod tests {
 
         let post = Post::from_bytes("b.md", b"\x89PNG\r\n\x1a\n\0\0\0".to_vec());
         assert!(post.encoding.unwrap().message.starts_with("file is binary"));
+    }
+
+    #[test]
+    fn regression_fuzz_nul_after_invalid_utf8_keeps_the_span_exact() {
+        // Found by `cargo fuzz` (lint_bytes): an invalid byte before a NUL shifted the span.
+        let post = Post::from_bytes("a.md", b"ab \xc9 cd\0 ef".to_vec());
+        let problem = post.encoding.unwrap();
+        assert_eq!(problem.span.start, 3);
+        assert_eq!(problem.message, "file is binary: NUL byte at offset 7");
+        assert!(post.source.is_char_boundary(problem.span.start));
     }
 
     #[test]
