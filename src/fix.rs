@@ -131,6 +131,10 @@ pub fn write_if_unchanged(path: &Path, original: &str, fixed: &str) -> io::Resul
         return Ok(false);
     }
     let permissions = std::fs::metadata(path)?.permissions();
+    // Checked explicitly: a superuser's rename would replace a read-only file anyway.
+    if permissions.readonly() {
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only; left as it is"));
+    }
     write_atomically(path, fixed, Some(permissions))?;
     Ok(true)
 }
@@ -224,5 +228,30 @@ mod tests {
             1,
             "no temporary file left behind"
         );
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_the_original_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // Renaming a file over a non-empty folder fails, as a crash before the rename would.
+        let target = dir.path().join("post.md");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), "x").unwrap();
+        assert!(write_atomically(&target, "new", None).is_err());
+        assert!(target.join("keep").is_file());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is removed");
+    }
+
+    #[test]
+    fn a_read_only_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, "old").unwrap();
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&path, permissions).unwrap();
+        let error = write_if_unchanged(&path, "old", "new").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
     }
 }

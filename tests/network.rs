@@ -300,3 +300,114 @@ fn cache_clear_removes_the_cache() {
     check(dir.path(), &["--allow-private", "--no-cache"]);
     assert!(!dir.path().join(".postlint-cache").exists());
 }
+
+/// A raw TCP server misbehaving by request path, below what an HTTP library would allow.
+fn fault_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let head = request.starts_with("HEAD");
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let _ = match path.as_str() {
+                    "/silent.png" => {
+                        std::thread::sleep(Duration::from_secs(5));
+                        Ok(())
+                    }
+                    "/drip.png" => {
+                        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n" {
+                            if stream.write_all(&[*byte]).is_err() {
+                                break;
+                            }
+                            std::thread::sleep(Duration::from_millis(500));
+                        }
+                        Ok(())
+                    }
+                    "/endless.png" if head => stream.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n"),
+                    "/endless.png" => {
+                        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n");
+                        let chunk = vec![0u8; 64 * 1024];
+                        // Stops when postlint hangs up, or after 1 GiB.
+                        for _ in 0..16_384 {
+                            if stream.write_all(&chunk).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    }
+                    "/bomb.png" => {
+                        // A body that claims gzip: postlint asks for no encoding and never inflates.
+                        let body = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+                        let _ = stream.write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
+                        stream.write_all(if head { &[] } else { &body })
+                    }
+                    "/malformed.png" => stream.write_all(b"HTTP/1.1 abc\r\n\x00\x01garbage\r\n\r\n"),
+                    "/reset.png" => Ok(()),
+                    "/always-busy.png" => stream.write_all(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"),
+                    _ => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+                };
+                // Dropping the stream closes (or resets) the connection.
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn network_faults_end_in_their_class_within_the_budget() {
+    let port = fault_server();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let paths = ["/silent.png", "/drip.png", "/endless.png", "/bomb.png", "/malformed.png", "/reset.png", "/always-busy.png"];
+    let body: String = paths.iter().map(|p| format!("![x]({})\n\n", url(p))).collect();
+    let dir = blog(&[("postlint.toml", &config("")), ("a.md", &body)]);
+    let start = Instant::now();
+    let (found, _) = check(dir.path(), &["--allow-private"]);
+    let elapsed = start.elapsed();
+    let first = |path: &str| found.get(&url(path)).map(|f| f[0].clone());
+    assert_eq!(first("/silent.png").map(|f| f.1), Some(format!("image `{}`: no answer in time, not verified", url("/silent.png"))));
+    assert_eq!(first("/drip.png").map(|f| f.0), Some("warning".into()), "{found:#?}");
+    assert_eq!(first("/endless.png"), None, "an endless body is cut after a few KiB: {found:#?}");
+    assert_eq!(first("/bomb.png"), None, "a gzip body is never inflated");
+    assert_eq!(first("/malformed.png").map(|f| f.0), Some("error".into()), "{found:#?}");
+    assert_eq!(first("/reset.png").map(|f| f.0), Some("error".into()), "{found:#?}");
+    assert_eq!(first("/always-busy.png").map(|f| f.1), Some(format!("image `{}`: rate-limited (429), not verified", url("/always-busy.png"))));
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+}
+
+#[test]
+fn cache_faults_never_stop_the_run() {
+    let server = Server::start();
+    let post = format!("![a]({})\n", server.url("/ok.png"));
+    let dir = blog(&[("postlint.toml", &config("")), ("a.md", &post)]);
+    // A cache from a future version is ignored (and replaced).
+    std::fs::create_dir_all(dir.path().join(".postlint-cache")).unwrap();
+    std::fs::write(dir.path().join(".postlint-cache/urls.json"), r#"{"version": 99, "entries": {}}"#).unwrap();
+    let (found, _) = check(dir.path(), &["--allow-private"]);
+    assert!(found.is_empty());
+    assert_eq!(server.count("/ok.png"), 1);
+    // A truncated cache: a warning, the URL is checked again, the run goes on.
+    let cache = std::fs::read(dir.path().join(".postlint-cache/urls.json")).unwrap();
+    std::fs::write(dir.path().join(".postlint-cache/urls.json"), &cache[..cache.len() / 2]).unwrap();
+    let (found, stderr) = check(dir.path(), &["--allow-private"]);
+    assert!(found.is_empty());
+    assert!(stderr.contains("unreadable cache ignored and rebuilt"), "{stderr}");
+    assert_eq!(server.count("/ok.png"), 2);
+    // A cache folder that cannot be created: a warning, results unchanged.
+    std::fs::write(dir.path().join("not-a-folder"), "x").unwrap();
+    let (found, stderr) = check(dir.path(), &["--allow-private", "--cache-dir", "not-a-folder/cache"]);
+    assert!(found.is_empty());
+    assert!(stderr.contains("warning: cannot write the network cache"), "{stderr}");
+    // Two runs at once: the cache stays readable.
+    let run = || std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint")).args(["check", "--network", "on", "--allow-private", "--quiet"]).current_dir(dir.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let (mut a, mut b) = (run(), run());
+    a.wait().unwrap();
+    b.wait().unwrap();
+    let cache: Value = serde_json::from_slice(&std::fs::read(dir.path().join(".postlint-cache/urls.json")).unwrap()).unwrap();
+    assert_eq!(cache["version"], 1);
+}
