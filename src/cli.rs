@@ -23,6 +23,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show a numbered series: each post's number, date and problems, and the next number.
     Series(SeriesArgs),
+    /// Speak the Language Server Protocol over standard input and output (for editors).
+    Server,
     /// Manage the network cache.
     Cache {
         #[command(subcommand)]

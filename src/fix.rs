@@ -133,7 +133,10 @@ pub fn write_if_unchanged(path: &Path, original: &str, fixed: &str) -> io::Resul
     let permissions = std::fs::metadata(path)?.permissions();
     // Checked explicitly: a superuser's rename would replace a read-only file anyway.
     if permissions.readonly() {
-        return Err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only; left as it is"));
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the file is read-only; left as it is",
+        ));
     }
     write_atomically(path, fixed, Some(permissions))?;
     Ok(true)
@@ -239,7 +242,11 @@ mod tests {
         std::fs::write(target.join("keep"), "x").unwrap();
         assert!(write_atomically(&target, "new", None).is_err());
         assert!(target.join("keep").is_file());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is removed");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "the temporary file is removed"
+        );
     }
 
     #[test]

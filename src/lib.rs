@@ -18,12 +18,13 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod series;
+mod server;
 pub mod settings;
 pub mod site;
 pub mod suppress;
 pub mod urls;
 
-mod run;
+pub(crate) mod run;
 
 pub use run::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, run};
 

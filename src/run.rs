@@ -31,6 +31,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut out),
         Command::Series(args) => series(&args, &mut out),
+        Command::Server => {
+            drop(out);
+            crate::server::run()
+        }
         Command::Cache {
             action: CacheAction::Clear { cache_dir },
         } => clear_cache(cache_dir.as_deref(), &mut out),

@@ -198,21 +198,44 @@ fn fixes_converge_and_introduce_no_new_findings() {
 
 #[test]
 fn two_fix_processes_at_once_never_mix_a_file() {
-    let files: Vec<(String, String)> = (0..20).map(|i| (format!("src/data/blog/p{i}.md"), FIXABLE.to_owned())).collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let files: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("src/data/blog/p{i}.md"), FIXABLE.to_owned()))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     let dir = blog(&refs);
-    let spawn = || std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint")).args(["check", "--fix", "--quiet"]).current_dir(dir.path()).env("POSTLINT_NETWORK", "off").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint"))
+            .args(["check", "--fix", "--quiet"])
+            .current_dir(dir.path())
+            .env("POSTLINT_NETWORK", "off")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
     let (mut a, mut b) = (spawn(), spawn());
     let (a, b) = (a.wait().unwrap(), b.wait().unwrap());
     assert_ne!(a.code(), Some(101));
     assert_ne!(b.code(), Some(101));
     for (path, _) in &files {
         let text = std::fs::read_to_string(dir.path().join(path)).unwrap();
-        assert!(text == FIXED || text == FIXABLE, "{path} is neither the original nor the fixed text:\n{text}");
+        assert!(
+            text == FIXED || text == FIXABLE,
+            "{path} is neither the original nor the fixed text:\n{text}"
+        );
     }
     // Whatever the interleaving, one more run finishes the job.
-    postlint(dir.path()).args(["check", "--fix", "--quiet"]).assert().code(0);
+    postlint(dir.path())
+        .args(["check", "--fix", "--quiet"])
+        .assert()
+        .code(0);
     for (path, _) in &files {
-        assert_eq!(std::fs::read_to_string(dir.path().join(path)).unwrap(), FIXED);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(path)).unwrap(),
+            FIXED
+        );
     }
 }

@@ -102,12 +102,20 @@ struct Case {
 fn catalogue() -> Vec<Case> {
     let fm = |body: &str| format!("---\ntitle: a\n---\n\n{body}\n").into_bytes();
     let mut utf16 = vec![0xff, 0xfe];
-    utf16.extend("---\ntitle: a\n---\n".encode_utf16().flat_map(u16::to_le_bytes));
+    utf16.extend(
+        "---\ntitle: a\n---\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
     let mut ten_mb = b"---\n".to_vec();
     ten_mb.extend(std::iter::repeat_n(b"x: y\n".as_slice(), 2_000_000).flatten());
-    let nested_block: String = (0..2000).map(|d| format!("{}k:\n", " ".repeat(d))).collect();
+    let nested_block: String = (0..2000)
+        .map(|d| format!("{}k:\n", " ".repeat(d)))
+        .collect();
     let repeated: String = (0..10_000).map(|_| "key: v\n").collect();
-    let links: String = (0..100_000).map(|i| format!("[l{i}](https://example.com/{i}) ")).collect();
+    let links: String = (0..100_000)
+        .map(|i| format!("[l{i}](https://example.com/{i}) "))
+        .collect();
     vec![
         Case { name: "binary", files: vec![("a.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())], exit: 1, rule: Some("file-encoding") },
         Case { name: "invalid UTF-8 in the front matter", files: vec![("a.md", b"---\ntitle: \xff\n---\n".to_vec())], exit: 1, rule: Some("file-encoding") },
@@ -136,14 +144,45 @@ fn the_hostile_catalogue_ends_quickly_with_documented_exit_codes() {
             std::fs::write(blog.join(name), bytes).unwrap();
         }
         let start = Instant::now();
-        let output = postlint(dir.path()).args(["check", "--format", "json", "--select", "file-encoding,frontmatter-syntax,slug-format,link-syntax"]).output().unwrap();
+        let output = postlint(dir.path())
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--select",
+                "file-encoding,frontmatter-syntax,slug-format,link-syntax",
+            ])
+            .output()
+            .unwrap();
         let elapsed = start.elapsed();
-        assert_ne!(output.status.code(), Some(101), "{}: panicked: {}", case.name, String::from_utf8_lossy(&output.stderr));
-        assert_eq!(output.status.code(), Some(case.exit), "{}: {}", case.name, String::from_utf8_lossy(&output.stderr));
+        assert_ne!(
+            output.status.code(),
+            Some(101),
+            "{}: panicked: {}",
+            case.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(case.exit),
+            "{}: {}",
+            case.name,
+            String::from_utf8_lossy(&output.stderr)
+        );
         let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(doc["diagnostics"][0]["rule"].as_str(), case.rule, "{}: {}", case.name, doc["diagnostics"][0]);
+        assert_eq!(
+            doc["diagnostics"][0]["rule"].as_str(),
+            case.rule,
+            "{}: {}",
+            case.name,
+            doc["diagnostics"][0]
+        );
         // The unoptimised test build; the release build's times are in BENCHMARKS.md.
-        assert!(elapsed < Duration::from_secs(20), "{}: {elapsed:?}", case.name);
+        assert!(
+            elapsed < Duration::from_secs(20),
+            "{}: {elapsed:?}",
+            case.name
+        );
     }
 }
 
@@ -152,26 +191,50 @@ fn odd_file_system_entries_are_skipped_or_reported() {
     let dir = tempfile::tempdir().unwrap();
     let blog = dir.path().join("src/data/blog");
     std::fs::create_dir_all(blog.join("post.md")).unwrap();
-    std::fs::write(blog.join("post.md/inner.md"), "---\ntitle: a\ntitle: b\n---\n").unwrap();
-    std::fs::write(blog.join("ok.md"), "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\n---\n").unwrap();
+    std::fs::write(
+        blog.join("post.md/inner.md"),
+        "---\ntitle: a\ntitle: b\n---\n",
+    )
+    .unwrap();
+    std::fs::write(
+        blog.join("ok.md"),
+        "---\ntitle: a\ndescription: b\npubDatetime: 2024-01-01T00:00:00Z\n---\n",
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&blog, blog.join("loop")).unwrap();
         let outside = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("secret.md"), "---\ntitle: a\ntitle: b\n---\n").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret.md"), blog.join("outside.md")).unwrap();
+        std::fs::write(
+            outside.path().join("secret.md"),
+            "---\ntitle: a\ntitle: b\n---\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.md"), blog.join("outside.md"))
+            .unwrap();
         std::os::unix::fs::symlink(outside.path(), blog.join("outside-dir")).unwrap();
         let start = Instant::now();
-        let out = crate::common::stdout_of(dir.path(), &["check", "--format", "concise", "--quiet"], 1);
-        assert!(start.elapsed() < Duration::from_secs(10), "a symbolic-link loop ends");
+        let out =
+            crate::common::stdout_of(dir.path(), &["check", "--format", "concise", "--quiet"], 1);
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "a symbolic-link loop ends"
+        );
         // A folder named `post.md` is walked into; symbolic links are not followed.
-        assert_eq!(out, "src/data/blog/post.md/inner.md:3:1: error[frontmatter-syntax] duplicate key `title`\n");
+        assert_eq!(
+            out,
+            "src/data/blog/post.md/inner.md:3:1: error[frontmatter-syntax] duplicate key `title`\n"
+        );
         let mode = std::fs::metadata(blog.join("ok.md")).unwrap().permissions();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(blog.join("ok.md"), std::fs::Permissions::from_mode(0o000)).unwrap();
+        std::fs::set_permissions(blog.join("ok.md"), std::fs::Permissions::from_mode(0o000))
+            .unwrap();
         if std::fs::read(blog.join("ok.md")).is_err() {
             // Permission denied: reported with the path, exit code 2, the rest still linted.
-            let output = postlint(dir.path()).args(["check", "--format", "concise"]).output().unwrap();
+            let output = postlint(dir.path())
+                .args(["check", "--format", "concise"])
+                .output()
+                .unwrap();
             assert_eq!(output.status.code(), Some(2));
             assert!(String::from_utf8_lossy(&output.stderr).contains("ok.md: cannot read"));
         } else {
@@ -188,7 +251,16 @@ fn the_committed_hostile_fixtures_never_panic() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("src/data/blog")).unwrap();
         std::fs::copy(&path, dir.path().join("src/data/blog/post.md")).unwrap();
-        let output = postlint(dir.path()).args(["check", "--format", "json"]).output().unwrap();
-        assert!(matches!(output.status.code(), Some(0..=2)), "{}: {:?} {}", path.display(), output.status, String::from_utf8_lossy(&output.stderr));
+        let output = postlint(dir.path())
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0..=2)),
+            "{}: {:?} {}",
+            path.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }

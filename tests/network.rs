@@ -363,20 +363,59 @@ fn fault_server() -> u16 {
 fn network_faults_end_in_their_class_within_the_budget() {
     let port = fault_server();
     let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
-    let paths = ["/silent.png", "/drip.png", "/endless.png", "/bomb.png", "/malformed.png", "/reset.png", "/always-busy.png"];
-    let body: String = paths.iter().map(|p| format!("![x]({})\n\n", url(p))).collect();
+    let paths = [
+        "/silent.png",
+        "/drip.png",
+        "/endless.png",
+        "/bomb.png",
+        "/malformed.png",
+        "/reset.png",
+        "/always-busy.png",
+    ];
+    let body: String = paths
+        .iter()
+        .map(|p| format!("![x]({})\n\n", url(p)))
+        .collect();
     let dir = blog(&[("postlint.toml", &config("")), ("a.md", &body)]);
     let start = Instant::now();
     let (found, _) = check(dir.path(), &["--allow-private"]);
     let elapsed = start.elapsed();
     let first = |path: &str| found.get(&url(path)).map(|f| f[0].clone());
-    assert_eq!(first("/silent.png").map(|f| f.1), Some(format!("image `{}`: no answer in time, not verified", url("/silent.png"))));
-    assert_eq!(first("/drip.png").map(|f| f.0), Some("warning".into()), "{found:#?}");
-    assert_eq!(first("/endless.png"), None, "an endless body is cut after a few KiB: {found:#?}");
+    assert_eq!(
+        first("/silent.png").map(|f| f.1),
+        Some(format!(
+            "image `{}`: no answer in time, not verified",
+            url("/silent.png")
+        ))
+    );
+    assert_eq!(
+        first("/drip.png").map(|f| f.0),
+        Some("warning".into()),
+        "{found:#?}"
+    );
+    assert_eq!(
+        first("/endless.png"),
+        None,
+        "an endless body is cut after a few KiB: {found:#?}"
+    );
     assert_eq!(first("/bomb.png"), None, "a gzip body is never inflated");
-    assert_eq!(first("/malformed.png").map(|f| f.0), Some("error".into()), "{found:#?}");
-    assert_eq!(first("/reset.png").map(|f| f.0), Some("error".into()), "{found:#?}");
-    assert_eq!(first("/always-busy.png").map(|f| f.1), Some(format!("image `{}`: rate-limited (429), not verified", url("/always-busy.png"))));
+    assert_eq!(
+        first("/malformed.png").map(|f| f.0),
+        Some("error".into()),
+        "{found:#?}"
+    );
+    assert_eq!(
+        first("/reset.png").map(|f| f.0),
+        Some("error".into()),
+        "{found:#?}"
+    );
+    assert_eq!(
+        first("/always-busy.png").map(|f| f.1),
+        Some(format!(
+            "image `{}`: rate-limited (429), not verified",
+            url("/always-busy.png")
+        ))
+    );
     assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
 }
 
@@ -387,27 +426,55 @@ fn cache_faults_never_stop_the_run() {
     let dir = blog(&[("postlint.toml", &config("")), ("a.md", &post)]);
     // A cache from a future version is ignored (and replaced).
     std::fs::create_dir_all(dir.path().join(".postlint-cache")).unwrap();
-    std::fs::write(dir.path().join(".postlint-cache/urls.json"), r#"{"version": 99, "entries": {}}"#).unwrap();
+    std::fs::write(
+        dir.path().join(".postlint-cache/urls.json"),
+        r#"{"version": 99, "entries": {}}"#,
+    )
+    .unwrap();
     let (found, _) = check(dir.path(), &["--allow-private"]);
     assert!(found.is_empty());
     assert_eq!(server.count("/ok.png"), 1);
     // A truncated cache: a warning, the URL is checked again, the run goes on.
     let cache = std::fs::read(dir.path().join(".postlint-cache/urls.json")).unwrap();
-    std::fs::write(dir.path().join(".postlint-cache/urls.json"), &cache[..cache.len() / 2]).unwrap();
+    std::fs::write(
+        dir.path().join(".postlint-cache/urls.json"),
+        &cache[..cache.len() / 2],
+    )
+    .unwrap();
     let (found, stderr) = check(dir.path(), &["--allow-private"]);
     assert!(found.is_empty());
-    assert!(stderr.contains("unreadable cache ignored and rebuilt"), "{stderr}");
+    assert!(
+        stderr.contains("unreadable cache ignored and rebuilt"),
+        "{stderr}"
+    );
     assert_eq!(server.count("/ok.png"), 2);
     // A cache folder that cannot be created: a warning, results unchanged.
     std::fs::write(dir.path().join("not-a-folder"), "x").unwrap();
-    let (found, stderr) = check(dir.path(), &["--allow-private", "--cache-dir", "not-a-folder/cache"]);
+    let (found, stderr) = check(
+        dir.path(),
+        &["--allow-private", "--cache-dir", "not-a-folder/cache"],
+    );
     assert!(found.is_empty());
-    assert!(stderr.contains("warning: cannot write the network cache"), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot write the network cache"),
+        "{stderr}"
+    );
     // Two runs at once: the cache stays readable.
-    let run = || std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint")).args(["check", "--network", "on", "--allow-private", "--quiet"]).current_dir(dir.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let run = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint"))
+            .args(["check", "--network", "on", "--allow-private", "--quiet"])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
     let (mut a, mut b) = (run(), run());
     a.wait().unwrap();
     b.wait().unwrap();
-    let cache: Value = serde_json::from_slice(&std::fs::read(dir.path().join(".postlint-cache/urls.json")).unwrap()).unwrap();
+    let cache: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join(".postlint-cache/urls.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(cache["version"], 1);
 }
