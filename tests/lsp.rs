@@ -96,7 +96,10 @@ fn utf16_position(text: &str, offset: usize) -> (u64, u64) {
     (line, before[line_start..].encode_utf16().count() as u64)
 }
 
-fn ranges(diagnostics: &[Value]) -> Vec<(String, (u64, u64), (u64, u64))> {
+/// (rule, start, end) with positions as (line, UTF-16 character).
+type Ranges = Vec<(String, (u64, u64), (u64, u64))>;
+
+fn ranges(diagnostics: &[Value]) -> Ranges {
     let at = |p: &Value| {
         (
             p["line"].as_u64().unwrap(),
