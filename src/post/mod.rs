@@ -48,7 +48,7 @@ impl Post {
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Post {
         let path = path.into();
         let invalid_at = std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to());
-        let nul_at = bytes.iter().take(BINARY_PROBE).position(|&b| b == 0);
+        let nul_at = memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]);
         // The report points at the earlier problem, so the text before it is valid UTF-8 and
         // offsets stay exact; a NUL byte anywhere near the start makes the file binary.
         let at = match (nul_at, invalid_at) {

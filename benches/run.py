@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""postlint's benchmarks, reproducible by anyone: `python3 benches/run.py [--sizes 1000 10000]`.
+
+Builds postlint and the parse floor (benches/floor.rs), generates the synthetic blogs
+(benches/gen_blog.py) under target/bench/, and measures in one go, on this machine:
+- offline lint of the whole blog: `cat` of every post, the floor, postlint, and the peers
+  `rumdl check --no-cache` and `markdownlint-cli2` when they are on PATH;
+- the editor path: `postlint check --stdin-filename` for one letter, with its whole collection;
+- image checks: N URLs on one host of a loopback server answering after 20 ms, cold and warm
+  cache, against the floor N x 20 ms / per-host limit, and `lychee` when it is on PATH.
+Medians of --runs runs after a warm-up: wall time, CPU time, peak memory. It also checks that
+postlint reports exactly the injected defects (EXPECTED.tsv). Prints Markdown for BENCHMARKS.md.
+Nothing but 127.0.0.1 is contacted.
+"""
+
+import argparse
+import glob
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "target", "bench")
+
+
+def measure(cmd, runs, stdin=None, cwd=None, ok_codes=(0, 1)):
+    """Median wall seconds, CPU seconds and peak RSS (MiB) of `cmd`, after one warm-up."""
+    samples = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "POSTLINT_NETWORK": "off"})
+        if stdin:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in ok_codes:
+            raise SystemExit(f"{cmd}: exit code {code}")
+        if i > 0:
+            samples.append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
+    return tuple(statistics.median(s[k] for s in samples) for k in range(3))
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "postlint", "--bench", "floor"], cwd=ROOT, check=True)
+    postlint = os.path.join(ROOT, "target", "release", "postlint")
+    floors = [p for p in glob.glob(os.path.join(ROOT, "target", "release", "deps", "floor-*")) if os.access(p, os.X_OK) and not p.endswith(".d")]
+    return postlint, max(floors, key=os.path.getmtime)
+
+
+def blog(n):
+    path = os.path.join(BENCH, f"blog-{n}")
+    if not os.path.exists(os.path.join(path, "EXPECTED.tsv")):
+        shutil.rmtree(path, ignore_errors=True)
+        subprocess.run([sys.executable, os.path.join(ROOT, "benches", "gen_blog.py"), path, str(n)], check=True)
+    return path
+
+
+def findings_match(postlint, site):
+    out = subprocess.run([postlint, "check", "--offline", "--format", "json", site], capture_output=True, cwd=site)
+    doc = json.loads(out.stdout)
+    found = {(d["path"], d["rule"]) for d in doc["diagnostics"]}
+    with open(os.path.join(site, "EXPECTED.tsv")) as f:
+        expected = {tuple(line.rstrip("\n").split("\t")) for line in list(f)[1:]}
+    rel = {(os.path.relpath(os.path.join(site, p), site) if os.path.isabs(p) else os.path.relpath(p, "."), r) for p, r in found}
+    return expected == rel, len(expected), sorted(expected - rel)[:5], sorted(rel - expected)[:5]
+
+
+class Images(http.server.BaseHTTPRequestHandler):
+    """An image for every path, after `delay` seconds; counts requests."""
+    delay = 0.02
+    requests = 0
+    lock = threading.Lock()
+
+    def answer(self, body):
+        with Images.lock:
+            Images.requests += 1
+        time.sleep(Images.delay)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        if body:
+            self.wfile.write(b"\x89PNG")
+
+    def do_HEAD(self):
+        self.answer(False)
+
+    def do_GET(self):
+        self.answer(True)
+
+    def log_message(self, *args):
+        pass
+
+
+def network(postlint, urls, runs):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Images)
+    server.daemon_threads = True
+    server.request_queue_size = 128
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    site = os.path.join(BENCH, f"images-{urls}")
+    shutil.rmtree(site, ignore_errors=True)
+    os.makedirs(os.path.join(site, "posts"))
+    with open(os.path.join(site, "posts", "images.md"), "w") as f:
+        f.write("".join(f"![image {i}](http://127.0.0.1:{port}/img/{i}.png)\n\n" for i in range(urls)))
+    with open(os.path.join(site, "postlint.toml"), "w") as f:
+        f.write('[collections.posts]\ninclude = ["posts/*.md"]\npreset = "generic"\n\n[network]\nper-host = 8\nconcurrency = 32\n')
+    cmd = [postlint, "check", "--network", "on", "--allow-private", "--select", "image-unreachable", "--quiet"]
+    rows = []
+    cold = []
+    for _ in range(runs):
+        Images.requests = 0
+        start = time.perf_counter()
+        subprocess.run(cmd + ["--no-cache"], cwd=site, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cold.append(time.perf_counter() - start)
+    rows.append(("postlint, cold (per-host 8)", statistics.median(cold), Images.requests))
+    subprocess.run(cmd, cwd=site, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    Images.requests = 0
+    warm = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=site, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        warm.append(time.perf_counter() - start)
+    rows.append(("postlint, warm cache", statistics.median(warm), Images.requests))
+    offline = measure([postlint, "check", "--offline", "--quiet"], runs, cwd=site)[0]
+    rows.append(("postlint, offline (for the warm-cache ratio)", offline, 0))
+    if shutil.which("lychee"):
+        Images.requests = 0
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(["lychee", "--no-progress", "--max-concurrency", "8", "--cache-exclude-status", "100..=599", "posts/images.md"], cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times.append(time.perf_counter() - start)
+        rows.append(("lychee --max-concurrency 8", statistics.median(times), Images.requests // runs))
+    server.shutdown()
+    return rows, urls * Images.delay / 8
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--urls", type=int, default=1000)
+    args = parser.parse_args()
+    postlint, floor = build()
+    print(f"Machine: {os.cpu_count()} cores; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}\n")
+    print("| posts | command | wall (s) | CPU (s) | peak RSS (MiB) | ratio to floor |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n in args.sizes:
+        site = blog(n)
+        files = sorted(glob.glob(os.path.join(site, "src", "data", "**", "*.md"), recursive=True))
+        commands = [
+            ("cat (read every post)", ["sh", "-c", "find src -name '*.md' -exec cat {} + > /dev/null"]),
+            ("floor (walk, split, YAML, pulldown-cmark)", [floor, "src"]),
+            ("postlint check --offline", [postlint, "check", "--offline", "--format", "concise", "--quiet"]),
+        ]
+        if shutil.which("rumdl"):
+            commands.append(("rumdl check --no-cache", ["rumdl", "check", "--no-cache", "src"]))
+        if shutil.which("markdownlint-cli2"):
+            commands.append(("markdownlint-cli2", ["markdownlint-cli2", "src/**/*.md"]))
+        results = {}
+        for name, cmd in commands:
+            results[name] = measure(cmd, args.runs, cwd=site, ok_codes=(0, 1))
+        floor_wall = results["floor (walk, split, YAML, pulldown-cmark)"][0]
+        for name, (wall, cpu, rss) in results.items():
+            print(f"| {n} | {name} | {wall:.3f} | {cpu:.3f} | {rss:.0f} | {wall / floor_wall:.2f}x |")
+        letter = next(f for f in files if os.sep + "newsletter" + os.sep in f)
+        with open(letter, "rb") as f:
+            text = f.read()
+        rel = os.path.relpath(letter, site)
+        wall, cpu, rss = measure([postlint, "check", "--stdin-filename", rel, "--format", "concise"], args.runs, stdin=text, cwd=site)
+        print(f"| {n} | editor: --stdin-filename one letter | {wall:.3f} | {cpu:.3f} | {rss:.0f} | |")
+        ok, expected, missing, extra = findings_match(postlint, site)
+        print(f"\nFindings on the {n}-post blog: {'exactly the ' + str(expected) + ' injected defects' if ok else f'MISMATCH: missing {missing}, extra {extra}'}.\n")
+        if n != args.sizes[-1]:
+            print("| posts | command | wall (s) | CPU (s) | peak RSS (MiB) | ratio to floor |")
+            print("| --- | --- | --- | --- | --- | --- |")
+    rows, floor_seconds = network(postlint, args.urls, max(1, args.runs // 2))
+    print(f"\nImage checks: {args.urls} URLs on one loopback host answering after 20 ms; floor {args.urls} x 20 ms / 8 = {floor_seconds:.2f} s.\n")
+    print("| run | wall (s) | requests | ratio to floor |")
+    print("| --- | --- | --- | --- |")
+    for name, wall, requests in rows:
+        print(f"| {name} | {wall:.3f} | {requests} | {wall / floor_seconds:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
