@@ -283,6 +283,8 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
             .chain(stdin_rel.clone())
             .collect()
     });
+    // An unsaved buffer alone asks for findings on that buffer only.
+    let requested = requested.or_else(|| stdin_rel.clone().map(|rel| vec![rel]));
     let requested: Option<HashSet<String>> = requested.map(|r| {
         r.into_iter()
             .filter(|rel| !settings.is_excluded(rel))
