@@ -22,7 +22,7 @@ pub struct Collection {
     pub rel_paths: Vec<String>,
     /// Parallel to `posts`: whether findings on that post were asked for.
     pub requested: Vec<bool>,
-    members: OnceLock<Vec<Member>>,
+    members: OnceLock<(Vec<Member>, Vec<Option<usize>>)>,
 }
 
 /// A post of the series with what its sources say.
@@ -64,32 +64,41 @@ impl Collection {
 
     /// The posts of the series with their numbers, computed once.
     pub fn series_members(&self) -> &[Member] {
+        &self.members().0
+    }
+
+    /// Members, and for each post the position of its member (an index: no quadratic lookups).
+    fn members(&self) -> &(Vec<Member>, Vec<Option<usize>>) {
         self.members.get_or_init(|| {
-            let Some(series) = &self.series else {
-                return Vec::new();
-            };
-            self.posts
+            let mut by_post = vec![None; self.posts.len()];
+            let Some(series) = &self.series else { return (Vec::new(), by_post) };
+            let members: Vec<Member> = self
+                .posts
                 .iter()
                 .enumerate()
                 .filter_map(|(index, post)| {
                     let found = series.sources(post, self.preset.slug_field());
-                    series
-                        .includes(post, &self.rel_paths[index], &found)
-                        .then(|| Member {
-                            index,
-                            number: consensus(&found),
-                            found,
-                        })
+                    series.includes(post, &self.rel_paths[index], &found).then(|| Member { index, number: consensus(&found), found })
                 })
-                .collect()
+                .collect();
+            for (position, member) in members.iter().enumerate() {
+                by_post[member.index] = Some(position);
+            }
+            (members, by_post)
         })
+    }
+
+    /// The position of `post` in `posts`, found from its address.
+    pub fn index_of(&self, post: &Post) -> Option<usize> {
+        let offset = (post as *const Post as usize).checked_sub(self.posts.as_ptr() as usize)?;
+        let index = offset / std::mem::size_of::<Post>();
+        self.posts.get(index).filter(|p| std::ptr::eq(*p, post)).map(|_| index)
     }
 
     /// The series member for `post`, if it is one.
     pub fn member_of(&self, post: &Post) -> Option<&Member> {
-        self.series_members()
-            .iter()
-            .find(|m| std::ptr::eq(&self.posts[m.index], post))
+        let (members, by_post) = self.members();
+        by_post.get(self.index_of(post)?).copied().flatten().map(|position| &members[position])
     }
 
     /// The posts findings were asked for.
