@@ -71,14 +71,22 @@ impl Collection {
     fn members(&self) -> &(Vec<Member>, Vec<Option<usize>>) {
         self.members.get_or_init(|| {
             let mut by_post = vec![None; self.posts.len()];
-            let Some(series) = &self.series else { return (Vec::new(), by_post) };
+            let Some(series) = &self.series else {
+                return (Vec::new(), by_post);
+            };
             let members: Vec<Member> = self
                 .posts
                 .iter()
                 .enumerate()
                 .filter_map(|(index, post)| {
                     let found = series.sources(post, self.preset.slug_field());
-                    series.includes(post, &self.rel_paths[index], &found).then(|| Member { index, number: consensus(&found), found })
+                    series
+                        .includes(post, &self.rel_paths[index], &found)
+                        .then(|| Member {
+                            index,
+                            number: consensus(&found),
+                            found,
+                        })
                 })
                 .collect();
             for (position, member) in members.iter().enumerate() {
@@ -92,13 +100,20 @@ impl Collection {
     pub fn index_of(&self, post: &Post) -> Option<usize> {
         let offset = (post as *const Post as usize).checked_sub(self.posts.as_ptr() as usize)?;
         let index = offset / std::mem::size_of::<Post>();
-        self.posts.get(index).filter(|p| std::ptr::eq(*p, post)).map(|_| index)
+        self.posts
+            .get(index)
+            .filter(|p| std::ptr::eq(*p, post))
+            .map(|_| index)
     }
 
     /// The series member for `post`, if it is one.
     pub fn member_of(&self, post: &Post) -> Option<&Member> {
         let (members, by_post) = self.members();
-        by_post.get(self.index_of(post)?).copied().flatten().map(|position| &members[position])
+        by_post
+            .get(self.index_of(post)?)
+            .copied()
+            .flatten()
+            .map(|position| &members[position])
     }
 
     /// The posts findings were asked for.

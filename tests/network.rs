@@ -478,3 +478,49 @@ fn cache_faults_never_stop_the_run() {
     .unwrap();
     assert_eq!(cache["version"], 1);
 }
+
+#[test]
+fn headers_accepted_statuses_exclusions_and_host_spacing_are_honoured() {
+    let server = Server::start();
+    let extra = format!(
+        "accept-status = [401]\nexclude = ['/excluded/']\nhost-interval-ms = 300\nper-host = 8\nheaders.\"127.0.0.1\" = {{ Referer = \"https://blog.example/\" }}\n"
+    );
+    let post = format!(
+        "![a]({})\n\n![b]({})\n\n![c]({})\n",
+        server.url("/needs-referer.png"),
+        server.url("/forbidden.png"),
+        server.url("/excluded/gone.png")
+    );
+    let dir = blog(&[("postlint.toml", &config(&extra)), ("a.md", &post)]);
+    let start = Instant::now();
+    let (found, _) = check(dir.path(), &["--allow-private"]);
+    assert!(
+        found.is_empty(),
+        "the Referer is sent, 401 is accepted, the excluded URL is skipped: {found:#?}"
+    );
+    assert_eq!(server.count("/excluded/gone.png"), 0);
+    // Two requests to one host, 300 ms apart at least.
+    assert!(
+        start.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        start.elapsed()
+    );
+    // Without the header the CDN refuses the image.
+    let dir = blog(&[
+        ("postlint.toml", &config("")),
+        (
+            "a.md",
+            &format!("![a]({})\n", server.url("/needs-referer.png")),
+        ),
+    ]);
+    let (found, _) = check(dir.path(), &["--allow-private"]);
+    assert!(
+        found[&server.url("/needs-referer.png")][0]
+            .1
+            .contains("answers 403")
+            || found[&server.url("/needs-referer.png")][0]
+                .1
+                .contains("HTML"),
+        "{found:#?}"
+    );
+}

@@ -67,6 +67,7 @@ fn respond(
     port: u16,
 ) {
     use tiny_http::{Header, Response};
+    let headers = request.headers().to_vec();
     let png = ("image/png", b"\x89PNG".to_vec());
     let html = (
         "text/html; charset=utf-8",
@@ -96,6 +97,14 @@ fn respond(
             std::thread::sleep(Duration::from_secs(3));
             (200, png, vec![])
         }
+        "/needs-referer.png"
+            if !headers.iter().any(|h| {
+                h.field.equiv("Referer") && h.value.as_str() == "https://blog.example/"
+            }) =>
+        {
+            (403, html, vec![])
+        }
+        "/needs-referer.png" => (200, png, vec![]),
         "/to-loopback" => (
             302,
             png,

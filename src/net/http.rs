@@ -559,6 +559,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn transport_errors_map_to_classes() {
+        // A name that does not resolve cannot be tested on loopback without DNS: check the mapping.
+        assert_eq!(
+            error_status(ureq::Error::HostNotFound),
+            UrlStatus::HostNotFound
+        );
+        assert_eq!(
+            error_status(ureq::Error::Io(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "private address"
+            ))),
+            UrlStatus::Blocked {
+                reason: "private address".into()
+            }
+        );
+        assert_eq!(
+            error_status(ureq::Error::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "slow"
+            ))),
+            UrlStatus::Timeout
+        );
+        assert!(matches!(
+            error_status(ureq::Error::Io(io::Error::new(
+                io::ErrorKind::ConnectionRefused,
+                "refused"
+            ))),
+            UrlStatus::ConnectionFailed { .. }
+        ));
+        assert_eq!(
+            error_status(ureq::Error::TooManyRedirects),
+            UrlStatus::RedirectLoop
+        );
+    }
+
+    #[test]
     fn retry_after_in_seconds_and_dates() {
         assert_eq!(retry_after("3"), Some(Duration::from_secs(3)));
         assert_eq!(
