@@ -482,16 +482,14 @@ fn cache_faults_never_stop_the_run() {
 #[test]
 fn headers_accepted_statuses_exclusions_and_host_spacing_are_honoured() {
     let server = Server::start();
-    let extra = format!(
-        "accept-status = [401]\nexclude = ['/excluded/']\nhost-interval-ms = 300\nper-host = 8\nheaders.\"127.0.0.1\" = {{ Referer = \"https://blog.example/\" }}\n"
-    );
+    let extra = "accept-status = [401]\nexclude = ['/excluded/']\nhost-interval-ms = 300\nper-host = 8\nheaders.\"127.0.0.1\" = { Referer = \"https://blog.example/\" }\n";
     let post = format!(
         "![a]({})\n\n![b]({})\n\n![c]({})\n",
         server.url("/needs-referer.png"),
         server.url("/forbidden.png"),
         server.url("/excluded/gone.png")
     );
-    let dir = blog(&[("postlint.toml", &config(&extra)), ("a.md", &post)]);
+    let dir = blog(&[("postlint.toml", &config(extra)), ("a.md", &post)]);
     let start = Instant::now();
     let (found, _) = check(dir.path(), &["--allow-private"]);
     assert!(
