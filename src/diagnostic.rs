@@ -235,3 +235,12 @@ impl Diagnostic {
         )
     }
 }
+
+/// `a`, `a and b`, `a, b and c`: lists in messages.
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

@@ -427,11 +427,7 @@ pub fn describe_numbers(numbers: &[u64]) -> String {
         });
         i = j + 1;
     }
-    match runs.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
+    crate::diagnostic::join_and(&runs)
 }
 
 #[cfg(test)]

@@ -5,10 +5,8 @@ use postlint::engine::{self, Request};
 use postlint::post::Post;
 use postlint::settings::{CliOverrides, Settings};
 
-use postlint::net::http::HttpChecker;
-
 use crate::common::repo;
-use crate::server::Server;
+use crate::server::{Server, images_example_checker};
 
 #[test]
 fn every_rule_has_a_doc_and_every_doc_a_rule() {
@@ -161,13 +159,7 @@ fn every_doc_example_behaves_as_labelled() {
             };
             let settings = Settings::discover(dir.path(), None, &selection).unwrap();
             // Network rules check their examples against a loopback server: `images.example`.
-            let mut network = settings.network.clone();
-            network.resolve.insert(
-                "images.example".into(),
-                format!("127.0.0.1:{}", server.port).parse().unwrap(),
-            );
-            network.allow_private = true;
-            let checker = HttpChecker::new(network);
+            let checker = images_example_checker(&settings, &server);
             let outcome = engine::lint(&Request {
                 checker: Some(&checker),
                 ..Request::new(&settings)

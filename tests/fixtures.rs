@@ -8,10 +8,8 @@ use std::path::Path;
 use postlint::engine::{self, Request};
 use postlint::settings::{CliOverrides, Settings};
 
-use postlint::net::http::HttpChecker;
-
 use crate::common::repo;
-use crate::server::Server;
+use crate::server::{Server, images_example_checker};
 
 type Expected = BTreeSet<(usize, String)>;
 
@@ -65,13 +63,7 @@ fn check_dir(dir: &Path, rule: &str, select: &[&str]) -> Vec<String> {
     );
     // Network rules run against a loopback server standing in for `images.example`.
     let server = Server::start();
-    let mut network = settings.network.clone();
-    network.resolve.insert(
-        "images.example".into(),
-        format!("127.0.0.1:{}", server.port).parse().unwrap(),
-    );
-    network.allow_private = true;
-    let checker = HttpChecker::new(network);
+    let checker = images_example_checker(&settings, &server);
     let is_network_rule = select
         .iter()
         .any(|r| postlint::rules::by_name(r).is_some_and(|rule| rule.meta().network));

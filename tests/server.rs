@@ -125,3 +125,18 @@ fn respond(
     }
     let _ = request.respond(response);
 }
+
+/// An HTTP checker for `settings` that sends `images.example` to this server (loopback allowed):
+/// rule docs and fixtures write their network examples against that host.
+pub fn images_example_checker(
+    settings: &postlint::settings::Settings,
+    server: &Server,
+) -> postlint::net::http::HttpChecker {
+    let mut network = settings.network.clone();
+    network.resolve.insert(
+        "images.example".into(),
+        format!("127.0.0.1:{}", server.port).parse().unwrap(),
+    );
+    network.allow_private = true;
+    postlint::net::http::HttpChecker::new(network)
+}

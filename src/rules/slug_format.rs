@@ -1,7 +1,7 @@
 //! `slug-format`: an explicit slug that is not a clean URL segment, or breaks the collection's pattern.
 
 use super::{PostContext, Rule, declare_rule};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, join_and};
 
 declare_rule! {
     /// Reports slugs with uppercase letters, underscores, spaces, stray hyphens, non-ASCII or
@@ -65,7 +65,7 @@ impl Rule for SlugFormat {
             &Self::META,
             path,
             entry.value.span,
-            format!("slug `{}` has {}", slug.escape_debug(), join(&problems)),
+            format!("slug `{}` has {}", slug.escape_debug(), join_and(&problems)),
         );
         let normal = normalize(slug);
         diagnostic = if !normal.is_empty() && normal != slug {
@@ -158,14 +158,6 @@ pub fn normalize(slug: &str) -> String {
         .collect::<String>()
         .trim_end_matches('-')
         .to_owned()
-}
-
-fn join(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 #[cfg(test)]
