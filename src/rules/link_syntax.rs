@@ -55,7 +55,13 @@ impl Rule for LinkSyntax {
             |m: regex::Match<'_>| Span::new(body.span.start + m.start(), body.span.start + m.end());
         let mut reversed_labels = Vec::new();
 
-        for c in REVERSED.captures_iter(text) {
+        // Cheap substring tests first: most posts hold none of these shapes.
+        let reversed = if memchr::memmem::find(text.as_bytes(), b")[").is_some() {
+            REVERSED.captures_iter(text).collect()
+        } else {
+            Vec::new()
+        };
+        for c in reversed {
             let (whole, label, target) = (at(c.get(0).unwrap()), &c[1], &c[2]);
             if !outside(whole)
                 || in_link(at(c.get(2).unwrap()))
@@ -83,7 +89,14 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        for c in SPACED.captures_iter(text) {
+        let spaced = if memchr::memmem::find(text.as_bytes(), b"] ").is_some()
+            || memchr::memmem::find(text.as_bytes(), b"]\t").is_some()
+        {
+            SPACED.captures_iter(text).collect()
+        } else {
+            Vec::new()
+        };
+        for c in spaced {
             let whole = at(c.get(0).unwrap());
             if !outside(whole) || in_link(whole) || !urls::looks_like_url_or_path(&c[2]) {
                 continue;
@@ -198,7 +211,11 @@ impl Rule for LinkSyntax {
         // Definitions nobody uses still publish a broken URL nowhere; `reference-unused` says so.
 
         for &run in &body.plain_text {
-            for c in PSEUDO.captures_iter(&source[run.range()]) {
+            let run_text = &source[run.range()];
+            if memchr::memmem::find(run_text.as_bytes(), b"(http").is_none() {
+                continue;
+            }
+            for c in PSEUDO.captures_iter(run_text) {
                 let m = c.get(0).unwrap();
                 // The word glued to `(`: back up to its start.
                 let before = &source[run.start..run.start + m.start() + 1];
