@@ -47,17 +47,19 @@ impl Post {
     /// Parses a file's bytes; invalid UTF-8 and binary content become an [`EncodingProblem`].
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Post {
         let path = path.into();
-        let invalid_at = std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to());
         let nul_at = memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]);
+        // UTF-8 is validated once: it is the biggest single cost of reading a post.
+        let bytes = match (String::from_utf8(bytes), nul_at) {
+            (Ok(text), None) => return Post::parse(path, text),
+            (Ok(text), Some(_)) => text.into_bytes(),
+            (Err(e), _) => e.into_bytes(),
+        };
+        let invalid_at = std::str::from_utf8(&bytes[..nul_at.unwrap_or(bytes.len())])
+            .err()
+            .map(|e| e.valid_up_to());
         // The report points at the earlier problem, so the text before it is valid UTF-8 and
         // offsets stay exact; a NUL byte anywhere near the start makes the file binary.
-        let at = match (nul_at, invalid_at) {
-            (None, None) => {
-                return Post::parse(path, String::from_utf8(bytes).expect("checked above"));
-            }
-            (Some(nul), Some(invalid)) => nul.min(invalid),
-            (Some(at), None) | (None, Some(at)) => at,
-        };
+        let at = nul_at.into_iter().chain(invalid_at).min().unwrap_or(0);
         let message = match nul_at {
             Some(_) if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) => {
                 "file is UTF-16, not UTF-8".to_owned()
