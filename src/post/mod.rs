@@ -79,7 +79,9 @@ impl Post {
         // Callers guarantee `bytes[..at]` is valid UTF-8, so `at` is a byte offset of the text too.
         let valid = String::from_utf8_lossy(&bytes[..at]);
         let source: Arc<str> = Arc::from(format!("{valid}\u{fffd}"));
-        let span = Span::new(at, source.len());
+        // An empty span at the offending byte: a valid offset both in the file and in the text
+        // kept for display (where a replacement character stands for the rest).
+        let span = Span::new(at, at);
         Post {
             path,
             lines: LineIndex::new(&source),
@@ -250,6 +252,17 @@ mod tests {
         assert_eq!(problem.span.start, 3);
         assert_eq!(problem.message, "file is binary: NUL byte at offset 7");
         assert!(post.source.is_char_boundary(problem.span.start));
+    }
+
+    #[test]
+    fn regression_fuzz_encoding_span_is_an_offset_of_the_file() {
+        // Found by `cargo fuzz` (lint_structured): the span ended past the file's last byte.
+        let bytes = b"\xdf\x004\xff\"\0?\xef\xbb\xbf]\xff``".to_vec();
+        let len = bytes.len();
+        let post = Post::from_bytes("a.md", bytes);
+        let span = post.encoding.unwrap().span;
+        assert_eq!(span, Span::new(0, 0));
+        assert!(span.end <= len);
     }
 
     #[test]
