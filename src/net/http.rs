@@ -559,6 +559,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn credentials_and_other_schemes_are_never_requested() {
+        let checker = HttpChecker::new(HttpOptions::default());
+        let urls = [
+            "https://user:secret@images.example/a.png".to_owned(),
+            "ftp://images.example/a.png".to_owned(),
+        ];
+        let results = checker.check(&urls);
+        assert_eq!(
+            results[&urls[0]],
+            UrlStatus::Blocked {
+                reason: "the URL holds credentials".into()
+            }
+        );
+        assert_eq!(
+            results[&urls[1]],
+            UrlStatus::Blocked {
+                reason: "`ftp:` is not http or https".into()
+            }
+        );
+        assert_eq!(checker.requests(), 0);
+    }
+
+    #[test]
     fn transport_errors_map_to_classes() {
         // A name that does not resolve cannot be tested on loopback without DNS: check the mapping.
         assert_eq!(
