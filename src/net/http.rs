@@ -546,7 +546,6 @@ impl Checker for HttpChecker {
             from_cache: 0,
             failed,
             unverified,
-            requests: self.requests(),
             elapsed: start.elapsed(),
             network_unavailable,
         };

@@ -1,7 +1,7 @@
 //! The network phase: rules list URLs, a [`Checker`] answers once for each distinct one.
 //!
-//! [`http::HttpChecker`] asks the web (politely, safely), [`cache::Cache`] remembers successes,
-//! and [`Offline`] answers when the network is off.
+//! [`http::HttpChecker`] asks the web (politely, safely) and [`cache::Cache`] remembers
+//! successes; with the network off the engine runs no network phase at all.
 
 pub mod cache;
 pub mod http;
@@ -70,24 +70,6 @@ pub trait Checker: Sync {
     fn check(&self, urls: &[String]) -> HashMap<String, UrlStatus>;
 }
 
-/// Used with `--network off`: every URL is unverified and nothing is sent.
-pub struct Offline;
-
-impl Checker for Offline {
-    fn check(&self, urls: &[String]) -> HashMap<String, UrlStatus> {
-        urls.iter()
-            .map(|u| {
-                (
-                    u.clone(),
-                    UrlStatus::Unverified {
-                        reason: "offline".into(),
-                    },
-                )
-            })
-            .collect()
-    }
-}
-
 /// What a run of the checker did, for the summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -95,7 +77,6 @@ pub struct Stats {
     pub from_cache: usize,
     pub failed: usize,
     pub unverified: usize,
-    pub requests: usize,
     pub elapsed: Duration,
     /// Set when every host failed to resolve or connect: one notice instead of N findings.
     pub network_unavailable: bool,
