@@ -741,7 +741,7 @@ fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
             if !discover::markdown_files(&entry.path()).is_empty() {
                 found.push(CollectionSettings::detected(
                     &name,
-                    &format!("{marker}/{name}/**/*.{{md,markdown}}"),
+                    &format!("{marker}/{}/**/*.{{md,markdown}}", globset::escape(&name)),
                     None,
                 ));
             }

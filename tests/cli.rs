@@ -837,3 +837,14 @@ fn changed_since_lints_only_changed_posts_with_their_collection() {
         .code(2)
         .stderr(predicates::str::contains("--changed-since no-such-rev"));
 }
+
+#[test]
+fn regression_a_folder_name_with_glob_characters_is_a_collection() {
+    // `[draft]` would be a glob class if the detected pattern were not escaped.
+    let dir = blog(&[("src/data/[draft]/a.md", "---\ntitle: a\ntitle: b\n---\n")]);
+    let out = stdout_of(dir.path(), &["check", "--format", "concise", "--quiet"], 1);
+    assert_eq!(
+        out,
+        "src/data/[draft]/a.md:3:1: error[frontmatter-syntax] duplicate key `title`\n"
+    );
+}
