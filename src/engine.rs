@@ -10,7 +10,7 @@ use crate::collection::Collection;
 use crate::diagnostic::Diagnostic;
 use crate::discover;
 use crate::net::Checker;
-use crate::post::{LineIndex, Post};
+use crate::post::{Depth, LineIndex, Post};
 use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
 use crate::settings::{CollectionSettings, Settings};
 use crate::site::{Disk, FileView};
@@ -327,10 +327,17 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
                     _ => std::fs::read(root.join(rel))
                         .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
                 };
+                // Posts nobody asked findings for only feed collection rules: an outline is enough.
+                let requested = is_requested(rel);
+                let depth = if requested {
+                    Depth::Full
+                } else {
+                    Depth::Outline
+                };
                 Ok((
-                    Post::from_bytes(display, bytes),
+                    Post::from_bytes_with(display, bytes, depth),
                     rel.clone(),
-                    is_requested(rel),
+                    requested,
                 ))
             })
             .collect();

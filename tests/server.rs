@@ -94,7 +94,7 @@ fn respond(
         "/page.png" => (200, html, vec![]),
         "/octet.bin" => (200, ("application/octet-stream", vec![1, 2]), vec![]),
         "/slow.png" => {
-            std::thread::sleep(Duration::from_secs(3));
+            std::thread::sleep(Duration::from_secs(5));
             (200, png, vec![])
         }
         "/needs-referer.png"

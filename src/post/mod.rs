@@ -40,17 +40,32 @@ pub struct Post {
     pub encoding: Option<EncodingProblem>,
 }
 
+/// How much of a body to parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything rules look at: links, images, references, plain text, code, comments, headings.
+    Full,
+    /// What collection rules read of posts nobody asked findings for: code blocks, comments and
+    /// headings, found by a line scan instead of the Markdown parser (much cheaper).
+    Outline,
+}
+
 /// Bytes scanned for NUL to call a file binary (git's heuristic uses the same window).
 const BINARY_PROBE: usize = 8000;
 
 impl Post {
     /// Parses a file's bytes; invalid UTF-8 and binary content become an [`EncodingProblem`].
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Post {
+        Post::from_bytes_with(path, bytes, Depth::Full)
+    }
+
+    /// Like [`Post::from_bytes`], parsing the body to `depth`.
+    pub fn from_bytes_with(path: impl Into<PathBuf>, bytes: Vec<u8>, depth: Depth) -> Post {
         let path = path.into();
         let nul_at = memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]);
         // UTF-8 is validated once: it is the biggest single cost of reading a post.
         let bytes = match (String::from_utf8(bytes), nul_at) {
-            (Ok(text), None) => return Post::parse(path, text),
+            (Ok(text), None) => return Post::parse_with(path, text, depth),
             (Ok(text), Some(_)) => text.into_bytes(),
             (Err(e), _) => e.into_bytes(),
         };
@@ -98,6 +113,11 @@ impl Post {
 
     /// Parses UTF-8 text.
     pub fn parse(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Post {
+        Post::parse_with(path, text, Depth::Full)
+    }
+
+    /// Parses UTF-8 text, the body to `depth`.
+    pub fn parse_with(path: impl Into<PathBuf>, text: impl Into<Arc<str>>, depth: Depth) -> Post {
         let source: Arc<str> = text.into();
         let lines = LineIndex::new(&source);
         let mut syntax = Vec::new();
@@ -167,7 +187,10 @@ impl Post {
                 )
             }
         };
-        let body = body::parse(&source, body_start);
+        let body = match depth {
+            Depth::Full => body::parse(&source, body_start),
+            Depth::Outline => body::outline(&source, body_start),
+        };
         Post {
             path: path.into(),
             source,
