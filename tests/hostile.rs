@@ -6,29 +6,30 @@ use serde_json::Value;
 
 use crate::common::postlint;
 
+/// Runs `postlint check --format json ARGS` in `dir`: never a panic, the expected exit code.
+fn run_json(dir: &std::path::Path, args: &[&str], exit: i32, name: &str) -> (Value, Duration) {
+    let start = Instant::now();
+    let output = postlint(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "{name}: panicked: {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(exit), "{name}: {stderr}");
+    (serde_json::from_slice(&output.stdout).unwrap(), elapsed)
+}
+
 fn lint_bytes(bytes: &[u8]) -> (Value, Duration) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("src/data/blog")).unwrap();
     std::fs::write(dir.path().join("src/data/blog/hostile.md"), bytes).unwrap();
-    let start = Instant::now();
-    let output = postlint(dir.path())
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
-    let elapsed = start.elapsed();
-    assert_ne!(
-        output.status.code(),
-        Some(101),
-        "panicked: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (serde_json::from_slice(&output.stdout).unwrap(), elapsed)
+    run_json(dir.path(), &[], 1, "hostile.md")
 }
 
 fn first(doc: &Value) -> (&str, u64) {
@@ -143,33 +144,15 @@ fn the_hostile_catalogue_ends_quickly_with_documented_exit_codes() {
         for (name, bytes) in &case.files {
             std::fs::write(blog.join(name), bytes).unwrap();
         }
-        let start = Instant::now();
-        let output = postlint(dir.path())
-            .args([
-                "check",
-                "--format",
-                "json",
+        let (doc, elapsed) = run_json(
+            dir.path(),
+            &[
                 "--select",
                 "file-encoding,frontmatter-syntax,slug-format,link-syntax",
-            ])
-            .output()
-            .unwrap();
-        let elapsed = start.elapsed();
-        assert_ne!(
-            output.status.code(),
-            Some(101),
-            "{}: panicked: {}",
+            ],
+            case.exit,
             case.name,
-            String::from_utf8_lossy(&output.stderr)
         );
-        assert_eq!(
-            output.status.code(),
-            Some(case.exit),
-            "{}: {}",
-            case.name,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(
             doc["diagnostics"][0]["rule"].as_str(),
             case.rule,

@@ -153,10 +153,8 @@ fn apply(text: &str, edit: &Value) -> String {
     )
 }
 
-const PROBLEMS: &str = "---\ntitle: \"一颗小树 😀 #99\"\npubDatetime: \"2024-02-16T08:17:52Z\"\npostSlug: newsletter-98\ntags:\n  - newsletter\ndescription: \"第 99 封信。\"\n---\n\n> 你好😀，这是我为你写的第 99 封信。看 (文档)[https://docs.rs/regex]。\n";
-
-#[test]
-fn a_scripted_session() {
+/// A newsletter with letter 98 on disk and a server started in it; the URI is letter 99's.
+fn newsletter_session() -> (tempfile::TempDir, String, Session) {
     let dir = blog(&[
         ("postlint.toml", NEWSLETTER_CONFIG),
         (
@@ -166,7 +164,15 @@ fn a_scripted_session() {
     ]);
     let path = dir.path().join("src/data/newsletter/newsletter-99.md");
     let uri = url::Url::from_file_path(&path).unwrap().to_string();
-    let mut session = Session::start(dir.path());
+    let session = Session::start(dir.path());
+    (dir, uri, session)
+}
+
+const PROBLEMS: &str = "---\ntitle: \"一颗小树 😀 #99\"\npubDatetime: \"2024-02-16T08:17:52Z\"\npostSlug: newsletter-98\ntags:\n  - newsletter\ndescription: \"第 99 封信。\"\n---\n\n> 你好😀，这是我为你写的第 99 封信。看 (文档)[https://docs.rs/regex]。\n";
+
+#[test]
+fn a_scripted_session() {
+    let (_dir, uri, mut session) = newsletter_session();
 
     let init = session.request(
         1,
@@ -321,16 +327,7 @@ fn a_scripted_session() {
 
 #[test]
 fn memory_stays_flat_over_a_thousand_edits() {
-    let dir = blog(&[
-        ("postlint.toml", NEWSLETTER_CONFIG),
-        (
-            "src/data/newsletter/newsletter-98.md",
-            &letter(98, "newsletter-98"),
-        ),
-    ]);
-    let path = dir.path().join("src/data/newsletter/newsletter-99.md");
-    let uri = url::Url::from_file_path(&path).unwrap().to_string();
-    let mut session = Session::start(dir.path());
+    let (_dir, uri, mut session) = newsletter_session();
     session.request(
         1,
         "initialize",
