@@ -62,13 +62,10 @@ pub struct PostDate<'a> {
 
 /// Every date field of a post that holds text (other types are `field-type`'s business).
 pub fn post_dates<'a>(post: &'a Post, schema: &'a Schema) -> Vec<PostDate<'a>> {
-    let Some(fm) = &post.front_matter else {
-        return Vec::new();
-    };
-    fm.entries()
-        .iter()
-        .filter_map(|entry| {
-            let field = schema.fields.get(&entry.key).filter(|f| f.is_date())?;
+    schema
+        .declared(post)
+        .filter(|(_, field)| field.is_date())
+        .filter_map(|(entry, field)| {
             let text = match &entry.value.value {
                 Value::Str(text, _) | Value::Datetime(text) if !text.trim().is_empty() => {
                     text.as_str()

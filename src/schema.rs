@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use regex::Regex;
 
 use crate::diagnostic::Severity;
+use crate::post::{Entry, Post};
 
 /// The type a field's value must have.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +148,17 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The post's top-level entries this schema declares, each with its field (source order).
+    pub fn declared<'a>(
+        &'a self,
+        post: &'a Post,
+    ) -> impl Iterator<Item = (&'a Entry, &'a Field)> + 'a {
+        post.front_matter
+            .iter()
+            .flat_map(|fm| fm.entries())
+            .filter_map(|entry| self.fields.get(&entry.key).map(|field| (entry, field)))
+    }
+
     /// No declared fields, anything allowed: used when nothing is known about a collection.
     pub fn open() -> Schema {
         Schema {

@@ -4,6 +4,7 @@
 //! template); each yields a number and the span it stands at. The `series-*` rules compare them.
 
 use std::ops::RangeInclusive;
+use std::sync::LazyLock;
 
 use chinese_number::{ChineseCountMethod, ChineseToNumber};
 use globset::GlobSet;
@@ -14,6 +15,10 @@ use crate::post::{Post, Value};
 
 /// What a number may be written as: ASCII or full-width digits, or Chinese numerals.
 pub const NUMBER: &str = "[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
+
+/// A greeting whatever stands for its number (`第 n 封信` in a template).
+static LOOSE_GREETING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"第\s*(\S{1,6}?)\s*(?:封信|期)").expect("valid regex"));
 
 /// The greetings detected without configuration, as `{n}` patterns.
 pub const GREETINGS: [&str; 2] = [r"第\s*{n}\s*封信", r"第\s*{n}\s*期"];
@@ -274,10 +279,9 @@ impl Series {
     /// A greeting whose number is missing or unreadable (`第 n 封信` in a template), for spans and membership.
     pub fn greeting_without_number(&self, post: &Post) -> Option<Span> {
         self.body.as_ref()?;
-        let loose = Regex::new(r"第\s*(\S{1,6}?)\s*(?:封信|期)").ok()?;
         let body = post.body.span;
         let text = &post.source[body.range()];
-        loose.captures_iter(text).find_map(|c| {
+        LOOSE_GREETING.captures_iter(text).find_map(|c| {
             let group = c.get(1)?;
             let span = Span::new(body.start + group.start(), body.start + group.end());
             (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some(span)

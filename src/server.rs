@@ -15,7 +15,7 @@ use lsp_types as lsp;
 use serde_json::Value;
 
 use crate::diagnostic::{Applicability, Diagnostic, Severity, Span};
-use crate::engine::{self, Request as LintRequest};
+use crate::engine::{self, Outcome, Request as LintRequest, Source};
 use crate::net::Checker;
 use crate::net::cache::{Cache, CachedChecker};
 use crate::post::{LineIndex, split};
@@ -29,7 +29,9 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 struct Document {
     path: PathBuf,
     text: String,
+    /// The last findings, and the same as published (parallel): code actions and hover reuse them.
     diagnostics: Vec<Diagnostic>,
+    published: Vec<lsp::Diagnostic>,
 }
 
 #[allow(clippy::mutable_key_type)]
@@ -143,6 +145,7 @@ impl Server {
                         path,
                         text: params.text_document.text,
                         diagnostics: Vec::new(),
+                        published: Vec::new(),
                     },
                 );
                 self.lint(&params.text_document.uri)
@@ -230,15 +233,18 @@ impl Server {
         let Some(document) = self.documents.get(uri) else {
             return Ok(());
         };
-        let diagnostics = lint_document(&document.path, &document.text);
-        let lsp_diagnostics = diagnostics
+        let outcome = lint_document(&document.path, &document.text);
+        let lines = LineIndex::new(&document.text);
+        let published: Vec<lsp::Diagnostic> = outcome
+            .diagnostics
             .iter()
-            .map(|d| to_lsp(d, &document.text))
+            .map(|d| to_lsp(d, &document.text, &lines, &outcome.sources))
             .collect();
         if let Some(document) = self.documents.get_mut(uri) {
-            document.diagnostics = diagnostics;
+            document.diagnostics = outcome.diagnostics;
+            document.published = published.clone();
         }
-        self.publish(uri.clone(), lsp_diagnostics)
+        self.publish(uri.clone(), published)
     }
 
     fn publish(&mut self, uri: lsp::Uri, diagnostics: Vec<lsp::Diagnostic>) -> io::Result<()> {
@@ -262,12 +268,13 @@ impl Server {
         let lines = LineIndex::new(&document.text);
         let uri = &params.text_document.uri;
         let mut actions = Vec::new();
-        for d in document
+        for (d, lsp_diagnostic) in document
             .diagnostics
             .iter()
-            .filter(|d| overlaps(range(&document.text, &lines, d.span), params.range))
+            .zip(&document.published)
+            .filter(|(_, published)| overlaps(published.range, params.range))
         {
-            let lsp_diagnostic = to_lsp(d, &document.text);
+            let lsp_diagnostic = lsp_diagnostic.clone();
             if let Some(fix) = &d.fix
                 && fix.applicability != Applicability::DisplayOnly
             {
@@ -337,7 +344,6 @@ impl Server {
         else {
             return Ok(Value::Null);
         };
-        let lines = LineIndex::new(&document.text);
         let at = lsp::Range {
             start: position,
             end: position,
@@ -345,8 +351,9 @@ impl Server {
         let texts: Vec<String> = document
             .diagnostics
             .iter()
-            .filter(|d| overlaps(range(&document.text, &lines, d.span), at))
-            .filter_map(|d| rules::by_name(d.rule))
+            .zip(&document.published)
+            .filter(|(_, published)| overlaps(published.range, at))
+            .filter_map(|(d, _)| rules::by_name(d.rule))
             .map(|rule| {
                 let meta = rule.meta();
                 format!(
@@ -393,10 +400,11 @@ fn capabilities() -> Value {
     })
 }
 
-/// The findings on one document, network results from the cache only (never waiting).
-fn lint_document(path: &Path, text: &str) -> Vec<Diagnostic> {
+/// The findings on one document (with the texts they point into), network results from the
+/// cache only (never waiting).
+fn lint_document(path: &Path, text: &str) -> Outcome {
     let Ok(settings) = Settings::discover(path, None, &CliOverrides::default()) else {
-        return Vec::new();
+        return Outcome::default();
     };
     let (cache, _) = Cache::open(
         &settings.root.join(crate::run::CACHE_DIR),
@@ -410,11 +418,11 @@ fn lint_document(path: &Path, text: &str) -> Vec<Diagnostic> {
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     let target = crate::discover::normalize(path);
-    engine::lint(&request)
+    let mut outcome = engine::lint(&request);
+    outcome
         .diagnostics
-        .into_iter()
-        .filter(|d| crate::discover::normalize(&cwd.join(&d.path)) == target)
-        .collect()
+        .retain(|d| crate::discover::normalize(&cwd.join(&d.path)) == target);
+    outcome
 }
 
 /// An LSP range (UTF-16 columns, 0-based) for a byte span.
@@ -432,8 +440,13 @@ fn range(text: &str, lines: &LineIndex, span: Span) -> lsp::Range {
     }
 }
 
-fn to_lsp(d: &Diagnostic, text: &str) -> lsp::Diagnostic {
-    let lines = LineIndex::new(text);
+/// `sources` are the engine's texts of the other posts a finding relates to (not read again).
+fn to_lsp(
+    d: &Diagnostic,
+    text: &str,
+    lines: &LineIndex,
+    sources: &HashMap<PathBuf, Source>,
+) -> lsp::Diagnostic {
     let severity = match d.severity {
         Severity::Error => lsp::DiagnosticSeverity::ERROR,
         Severity::Warning => lsp::DiagnosticSeverity::WARNING,
@@ -443,13 +456,12 @@ fn to_lsp(d: &Diagnostic, text: &str) -> lsp::Diagnostic {
         .related
         .iter()
         .filter_map(|r| {
+            let other = sources.get(&r.path)?;
             let path = std::env::current_dir().unwrap_or_default().join(&r.path);
-            let other = std::fs::read_to_string(&path).ok()?;
-            let other_lines = LineIndex::new(&other);
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location {
                     uri: file_uri(&path)?,
-                    range: range(&other, &other_lines, r.span),
+                    range: range(&other.text, &other.lines, r.span),
                 },
                 message: r.message.clone(),
             })
@@ -460,7 +472,7 @@ fn to_lsp(d: &Diagnostic, text: &str) -> lsp::Diagnostic {
         message.push_str(&format!("\nhelp: {help}"));
     }
     lsp::Diagnostic {
-        range: range(text, &lines, d.span),
+        range: range(text, lines, d.span),
         severity: Some(severity),
         code: Some(lsp::NumberOrString::String(d.rule.to_owned())),
         code_description: lsp::Uri::from_str(&crate::rule_doc_url(d.rule))

@@ -17,13 +17,7 @@ declare_rule! {
 
 impl Rule for FieldEmpty {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(fm) = &ctx.post.front_matter else {
-            return;
-        };
-        for entry in fm.entries() {
-            let Some(field) = ctx.collection.schema.fields.get(&entry.key) else {
-                continue;
-            };
+        for (entry, field) in ctx.collection.schema.declared(ctx.post) {
             let empty = match &entry.value.value {
                 Value::Null => true,
                 Value::Str(s, _) => s.trim().is_empty(),

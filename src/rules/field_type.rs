@@ -29,13 +29,7 @@ struct Mismatch {
 
 impl Rule for FieldTypeRule {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(fm) = &ctx.post.front_matter else {
-            return;
-        };
-        for entry in fm.entries() {
-            let Some(field) = ctx.collection.schema.fields.get(&entry.key) else {
-                continue;
-            };
+        for (entry, field) in ctx.collection.schema.declared(ctx.post) {
             // An empty value is `field-empty`'s business, not a type error.
             if entry.value.value == Value::Null {
                 continue;
