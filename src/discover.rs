@@ -102,15 +102,30 @@ pub fn relative(target: &Path, base: &Path) -> PathBuf {
 
 /// A path as a glob sees it: `/`-separated, relative.
 pub fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut out = String::new();
+    for component in path.components() {
+        // The root component is already a `/`; joining it with another would print `//`.
+        if !(out.is_empty() || out.ends_with('/')) {
+            out.push('/');
+        }
+        out.push_str(&component.as_os_str().to_string_lossy());
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slash_paths_have_single_separators() {
+        assert_eq!(slash_path(Path::new("/srv/blog/a.md")), "/srv/blog/a.md");
+        assert_eq!(
+            slash_path(Path::new("public/images/x.jpg")),
+            "public/images/x.jpg"
+        );
+        assert_eq!(slash_path(Path::new("../up/x.jpg")), "../up/x.jpg");
+    }
 
     #[test]
     fn literal_prefix_stops_at_the_first_wildcard() {

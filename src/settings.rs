@@ -249,8 +249,9 @@ impl Settings {
         let path = config_path.clone().unwrap_or_default();
         let error =
             |span: Option<Span>, message: String| ConfigError::new(&path, source, span, message);
+        let shown_root = display_root(&root, cwd);
         let mut settings = Settings {
-            root: display_root(&root, cwd),
+            root: shown_root.clone(),
             config_path,
             collections: Vec::new(),
             exclude: discover::glob_set(&config.exclude).map_err(|e| error(None, e))?,
@@ -258,7 +259,12 @@ impl Settings {
                 timezone: site_timezone(config)
                     .map_err(|(span, message, help)| error(span, message).with_help(help))?,
                 timezone_name: config.site.timezone.as_ref().map(|t| t.get_ref().clone()),
-                public: config.site.public.iter().map(|p| root.join(p)).collect(),
+                public: config
+                    .site
+                    .public
+                    .iter()
+                    .map(|p| shown_root.join(p))
+                    .collect(),
             },
             now: selection.now.unwrap_or_else(Timestamp::now),
             network: network_options(&config.network, selection.allow_private)
