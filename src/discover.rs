@@ -32,6 +32,19 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
     if dir.is_file() {
         return vec![dir.to_owned()];
     }
+    let mut files: Vec<PathBuf> = markdown_walk(dir).collect();
+    // Byte order of the whole path: the same for every run, and far cheaper than comparing
+    // path components (which showed up at 13 % of an editor-path lint of 7 000 letters).
+    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    files
+}
+
+/// Whether any Markdown file lies below `dir` (stops at the first).
+pub fn has_markdown(dir: &Path) -> bool {
+    markdown_walk(dir).next().is_some()
+}
+
+fn markdown_walk(dir: &Path) -> impl Iterator<Item = PathBuf> {
     let mut types = TypesBuilder::new();
     for ext in EXTENSIONS {
         types
@@ -42,16 +55,13 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
         .select("markdown")
         .build()
         .expect("static types are valid");
-    let mut files: Vec<PathBuf> = WalkBuilder::new(dir)
+    WalkBuilder::new(dir)
         .require_git(false)
         .types(types)
         .build()
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
         .map(ignore::DirEntry::into_path)
-        .collect();
-    files.sort();
-    files
 }
 
 /// The folder a glob can start walking from: its components before the first wildcard.

@@ -3,12 +3,15 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use rayon::prelude::*;
+use regex::Regex;
 
 use crate::collection::Collection;
 use crate::diagnostic::Diagnostic;
 use crate::discover;
+use crate::index::{self, Index, Stamp};
 use crate::net::Checker;
 use crate::post::{Depth, LineIndex, Post};
 use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
@@ -29,6 +32,9 @@ pub struct Request<'a> {
     pub checker: Option<&'a dyn Checker>,
     /// Texts that replace files on disk, by display path (`--fix` rounds work in memory).
     pub buffers: HashMap<PathBuf, String>,
+    /// The cache folder holding the outline index of posts nobody asked findings for
+    /// (`None`: read them all).
+    pub index_dir: Option<PathBuf>,
 }
 
 impl<'a> Request<'a> {
@@ -40,6 +46,7 @@ impl<'a> Request<'a> {
             stdin: None,
             checker: None,
             buffers: HashMap::new(),
+            index_dir: None,
         }
     }
 }
@@ -136,10 +143,12 @@ pub fn lint_loaded(
         diagnostics.extend(network_phase(rules, collections, settings, files, checker));
     }
 
-    let posts: HashMap<&Path, &Post> = collections
+    let mut posts: HashMap<&Path, &Post> = collections
         .iter()
         .flat_map(|c| c.posts.iter().map(|p| (p.path(), p)))
         .collect();
+    let whole = reread_unrequested(collections, &diagnostics);
+    posts.extend(whole.iter().map(|p| (p.path(), p)));
     let with_findings: BTreeSet<PathBuf> = diagnostics.iter().map(|d| d.path.clone()).collect();
     let suppressions: HashMap<&Path, Suppressions<'_>> = with_findings
         .iter()
@@ -184,6 +193,34 @@ pub fn lint_loaded(
         .sum();
     outcome.diagnostics = diagnostics;
     outcome
+}
+
+/// Posts nobody asked about that findings point into, read whole again: they may be prefixes
+/// from the outline index, and suppressions and reports need the whole text. A file that changed
+/// since it was loaded keeps its loaded text (the spans were computed on it).
+fn reread_unrequested(collections: &[Collection], diagnostics: &[Diagnostic]) -> Vec<Post> {
+    let unrequested: HashMap<&Path, &Post> = collections
+        .iter()
+        .flat_map(|c| c.posts.iter().zip(&c.requested))
+        .filter(|(_, requested)| !**requested)
+        .map(|(p, _)| (p.path(), p))
+        .collect();
+    let involved: BTreeSet<&Path> = diagnostics
+        .iter()
+        .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
+        .map(PathBuf::as_path)
+        .filter(|p| unrequested.contains_key(p))
+        .collect();
+    involved
+        .into_iter()
+        .filter_map(|path| {
+            let bytes = std::fs::read(path).ok()?;
+            let post = Post::from_bytes_with(path, bytes, Depth::Outline);
+            post.source
+                .starts_with(&*unrequested[path].source)
+                .then_some(post)
+        })
+        .collect()
 }
 
 /// Phase 3: collect URLs from every requested post, ask the checker once per distinct URL.
@@ -304,6 +341,15 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         }
     }
 
+    // The outline index serves posts nobody asked about, when the request has a cache folder.
+    let all_rels: HashSet<String> = files.iter().flatten().cloned().collect();
+    let regexes = index::series_regexes(settings);
+    let mut index = request
+        .index_dir
+        .as_deref()
+        .map(|dir| Index::open(dir, index::key(&regexes)));
+    let now = SystemTime::now();
+
     let mut collections = Vec::new();
     let groups = settings
         .collections
@@ -315,48 +361,101 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         if !files.iter().any(|f| is_requested(f)) {
             continue;
         }
-        let parsed: Vec<Result<(Post, String, bool), String>> = files
+        let parsed: Vec<Result<Loaded, String>> = files
             .par_iter()
             .map(|rel| {
                 let display = discover::normalize(&settings.root.join(rel));
+                let requested = is_requested(rel);
                 let bytes = match (&request.stdin, &stdin_rel) {
                     _ if request.buffers.contains_key(&display) => {
                         request.buffers[&display].clone().into_bytes()
                     }
                     (Some((_, text)), Some(s)) if s == rel => text.clone().into_bytes(),
+                    _ if !requested && index.is_some() => {
+                        let index = index.as_ref().expect("checked in the guard");
+                        return load_outline(&root, rel, display, index, &regexes);
+                    }
                     _ => std::fs::read(root.join(rel))
                         .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
                 };
                 // Posts nobody asked findings for only feed collection rules: an outline is enough.
-                let requested = is_requested(rel);
                 let depth = if requested {
                     Depth::Full
                 } else {
                     Depth::Outline
                 };
-                Ok((
-                    Post::from_bytes_with(display, bytes, depth),
-                    rel.clone(),
+                Ok(Loaded {
+                    post: Post::from_bytes_with(display, bytes, depth),
                     requested,
-                ))
+                    fresh: None,
+                })
             })
             .collect();
         let mut posts = Vec::with_capacity(parsed.len());
-        let mut rels = Vec::with_capacity(parsed.len());
         let mut flags = Vec::with_capacity(parsed.len());
-        for result in parsed {
+        let mut rels = Vec::with_capacity(parsed.len());
+        for (result, rel) in parsed.into_iter().zip(files.iter()) {
             match result {
-                Ok((post, rel, requested)) => {
-                    posts.push(post);
-                    rels.push(rel);
-                    flags.push(requested);
+                Ok(loaded) => {
+                    if let (Some(index), Some((stamp, prefix))) = (&mut index, &loaded.fresh) {
+                        index.insert(rel, *stamp, prefix, now);
+                    }
+                    posts.push(loaded.post);
+                    flags.push(loaded.requested);
+                    rels.push(rel.clone());
                 }
                 Err(e) => errors.push(e),
             }
         }
         collections.push(Collection::new(&collection, posts, rels, flags));
     }
+    if let Some(index) = &mut index {
+        index.keep_only(&all_rels.iter().map(String::as_str).collect());
+        // The index only saves time: a cache folder that cannot be written changes no finding.
+        let _ = index.save();
+    }
     collections
+}
+
+/// What loading one file gave.
+struct Loaded {
+    post: Post,
+    requested: bool,
+    /// A prefix to store in the outline index, with the stamp of the file it was read from.
+    fresh: Option<(Stamp, String)>,
+}
+
+/// A post nobody asked findings for: from the outline index when its file is unchanged, else
+/// read and outlined (and its prefix kept for the index).
+fn load_outline(
+    root: &Path,
+    rel: &str,
+    display: PathBuf,
+    index: &Index,
+    regexes: &[Regex],
+) -> Result<Loaded, String> {
+    let path = root.join(rel);
+    let shown = display.display().to_string();
+    let cannot = |e: std::io::Error| format!("{shown}: cannot read: {e}");
+    let stamp = Stamp::of(&std::fs::metadata(&path).map_err(cannot)?);
+    if let Some(prefix) = index.prefix(rel, &stamp) {
+        return Ok(Loaded {
+            post: Post::parse_with(display, prefix, Depth::Outline),
+            requested: false,
+            fresh: None,
+        });
+    }
+    let bytes = std::fs::read(&path).map_err(cannot)?;
+    let post = Post::from_bytes_with(display, bytes, Depth::Outline);
+    let fresh = post
+        .encoding
+        .is_none()
+        .then(|| (stamp, index::prefix(&post, regexes).to_owned()));
+    Ok(Loaded {
+        post,
+        requested: false,
+        fresh,
+    })
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod fix;
+pub mod index;
 mod init;
 pub mod net;
 pub mod post;

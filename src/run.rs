@@ -135,6 +135,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
             paths: (stdin.is_none() && !starts_are_cwd(&starts, &cwd)).then(|| paths.clone()),
             stdin: stdin.clone(),
             checker: network.as_ref().map(|c| c as &dyn Checker),
+            index_dir: (!args.no_cache).then(|| cache_dir(args, settings)),
             ..Request::new(settings)
         };
         let part = if fixing {
@@ -218,11 +219,7 @@ fn network_checker(args: &CheckArgs, settings: &Settings) -> Option<CachedChecke
         return None;
     }
     let cache = (!args.no_cache).then(|| {
-        let dir = args
-            .cache_dir
-            .clone()
-            .unwrap_or_else(|| settings.root.join(CACHE_DIR));
-        let (cache, warning) = Cache::open(&dir, settings.cache_ttl);
+        let (cache, warning) = Cache::open(&cache_dir(args, settings), settings.cache_ttl);
         if let Some(warning) = warning {
             eprintln!("warning: {warning}");
         }
@@ -234,6 +231,13 @@ fn network_checker(args: &CheckArgs, settings: &Settings) -> Option<CachedChecke
         Box::new(http) as Box<dyn NetworkChecker>
     });
     Some(CachedChecker::new(cache, http))
+}
+
+/// The cache folder: `--cache-dir`, else `.postlint-cache` in the project root.
+fn cache_dir(args: &CheckArgs, settings: &Settings) -> PathBuf {
+    args.cache_dir
+        .clone()
+        .unwrap_or_else(|| settings.root.join(CACHE_DIR))
 }
 
 /// Saves the cache and prints the network summary (stderr: stdout carries the report).
@@ -443,6 +447,7 @@ fn clear_cache(dir: Option<&Path>, out: &mut dyn Write) -> io::Result<u8> {
         },
     };
     let cleared = Cache::clear(&dir)?;
+    let cleared = crate::index::clear(&dir)? || cleared;
     writeln!(
         out,
         "{} {}",

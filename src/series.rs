@@ -160,20 +160,74 @@ fn first_number(
     text: &str,
     offset: usize,
     skip: impl Fn(Span) -> bool,
-) -> Option<(Option<u64>, Span, String)> {
+) -> Option<NumberMatch> {
     for captures in regex.captures_iter(text) {
         let whole = captures.get(0)?;
         if skip(Span::new(offset + whole.start(), offset + whole.end())) {
             continue;
         }
         let group = captures.name("n").unwrap_or(whole);
-        return Some((
-            parse_number(group.as_str()),
-            Span::new(offset + group.start(), offset + group.end()),
-            whole.as_str().to_owned(),
-        ));
+        return Some(NumberMatch {
+            number: parse_number(group.as_str()),
+            span: Span::new(offset + group.start(), offset + group.end()),
+            text: whole.as_str().to_owned(),
+            end: offset + whole.end(),
+        });
     }
     None
+}
+
+/// What [`first_number`] found.
+struct NumberMatch {
+    number: Option<u64>,
+    /// The number itself.
+    span: Span,
+    /// The whole match.
+    text: String,
+    /// Where the whole match ends.
+    end: usize,
+}
+
+/// The first match of `regex` in the body of `post` outside code and HTML comments.
+fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
+    let body = post.body.span;
+    let in_code_or_comment = |span: Span| {
+        post.in_code(span)
+            || post
+                .body
+                .html_comments
+                .iter()
+                .any(|c| c.span.contains(span))
+    };
+    first_number(
+        regex,
+        &post.source[body.range()],
+        body.start,
+        in_code_or_comment,
+    )
+}
+
+/// How far into a post series detection and membership read with these body regexes: the end
+/// of the front matter, the first heading, the first match of each regex and of a numberless
+/// greeting. A prefix of the post up to there gives them the same answers (the outline index).
+pub fn read_extent(post: &Post, regexes: &[Regex]) -> usize {
+    regexes
+        .iter()
+        .filter_map(|regex| body_number(regex, post).map(|m| m.end))
+        .chain(loose_greeting_without_number(post).map(|span| span.end))
+        .chain(post.body.headings.first().map(|h| h.span.end))
+        .fold(post.body.span.start, usize::max)
+}
+
+/// A greeting whose number is missing or unreadable (`第 n 封信` in a template).
+fn loose_greeting_without_number(post: &Post) -> Option<Span> {
+    let body = post.body.span;
+    let text = &post.source[body.range()];
+    LOOSE_GREETING.captures_iter(text).find_map(|c| {
+        let group = c.get(1)?;
+        let span = Span::new(body.start + group.start(), body.start + group.end());
+        (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some(span)
+    })
 }
 
 impl Series {
@@ -181,48 +235,39 @@ impl Series {
     pub fn sources(&self, post: &Post, slug_field: Option<&str>) -> Vec<Found> {
         let mut found = Vec::new();
         let source = &post.source;
-        if let Some(regex) = &self.body {
-            let body = post.body.span;
-            let in_code_or_comment = |span: Span| {
-                post.in_code(span)
-                    || post
-                        .body
-                        .html_comments
-                        .iter()
-                        .any(|c| c.span.contains(span))
-            };
-            if let Some((number, span, text)) =
-                first_number(regex, &source[body.range()], body.start, in_code_or_comment)
-            {
-                found.push(Found {
-                    source: Source::Body,
-                    number,
-                    span,
-                    text,
-                });
-            }
+        if let Some(m) = self
+            .body
+            .as_ref()
+            .and_then(|regex| body_number(regex, post))
+        {
+            found.push(Found {
+                source: Source::Body,
+                number: m.number,
+                span: m.span,
+                text: m.text,
+            });
         }
         if let Some(regex) = &self.title
             && let Some(entry) = post.field("title")
             && let Some(title) = entry.value.value.as_str()
-            && let Some((number, _, text)) = first_number(regex, title, 0, |_| false)
+            && let Some(m) = first_number(regex, title, 0, |_| false)
         {
             found.push(Found {
                 source: Source::Title,
-                number,
-                span: narrow(source, entry.value.span, &text),
-                text,
+                number: m.number,
+                span: narrow(source, entry.value.span, &m.text),
+                text: m.text,
             });
         }
         if let Some(regex) = &self.heading
             && let Some(heading) = post.body.headings.first()
-            && let Some((number, _, text)) = first_number(regex, &heading.text, 0, |_| false)
+            && let Some(m) = first_number(regex, &heading.text, 0, |_| false)
         {
             found.push(Found {
                 source: Source::Heading,
-                number,
-                span: narrow(source, heading.span, &text),
-                text,
+                number: m.number,
+                span: narrow(source, heading.span, &m.text),
+                text: m.text,
             });
         }
         if let Some(template) = &self.slug
@@ -279,13 +324,7 @@ impl Series {
     /// A greeting whose number is missing or unreadable (`第 n 封信` in a template), for spans and membership.
     pub fn greeting_without_number(&self, post: &Post) -> Option<Span> {
         self.body.as_ref()?;
-        let body = post.body.span;
-        let text = &post.source[body.range()];
-        LOOSE_GREETING.captures_iter(text).find_map(|c| {
-            let group = c.get(1)?;
-            let span = Span::new(body.start + group.start(), body.start + group.end());
-            (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some(span)
-        })
+        loose_greeting_without_number(post)
     }
 
     /// Whether `n` is an intentional gap.

@@ -406,14 +406,13 @@ fn lint_document(path: &Path, text: &str) -> Outcome {
     let Ok(settings) = Settings::discover(path, None, &CliOverrides::default()) else {
         return Outcome::default();
     };
-    let (cache, _) = Cache::open(
-        &settings.root.join(crate::run::CACHE_DIR),
-        settings.cache_ttl,
-    );
+    let cache_dir = settings.root.join(crate::run::CACHE_DIR);
+    let (cache, _) = Cache::open(&cache_dir, settings.cache_ttl);
     let checker = CachedChecker::new(Some(cache), None);
     let request = LintRequest {
         stdin: Some((path.to_owned(), text.to_owned())),
         checker: Some(&checker as &dyn Checker),
+        index_dir: Some(cache_dir),
         ..LintRequest::new(&settings)
     };
     let cwd = std::env::current_dir().unwrap_or_default();

@@ -744,7 +744,7 @@ fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
         subdirs.sort_by_key(|e| e.file_name());
         for entry in subdirs {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !discover::markdown_files(&entry.path()).is_empty() {
+            if discover::has_markdown(&entry.path()) {
                 found.push(CollectionSettings::detected(
                     &name,
                     &format!("{marker}/{}/**/*.{{md,markdown}}", globset::escape(&name)),

@@ -6,6 +6,7 @@ mod docs;
 mod fix;
 mod fixtures;
 mod hostile;
+mod index;
 mod lsp;
 mod network;
 mod properties;

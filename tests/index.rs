@@ -1,0 +1,132 @@
+//! The outline index: an editor save takes the rest of the collection from `.postlint-cache`,
+//! and a file changed on disk is read again.
+
+use std::path::Path;
+
+use crate::common::{NEWSLETTER_CONFIG, blog, letter, postlint};
+
+const INDEX: &str = ".postlint-cache/outline-index";
+const BUFFER: &str = "src/data/newsletter/newsletter-4.md";
+
+/// (rule, path) of every finding of an editor save of `text` as newsletter-4.md.
+fn save(dir: &Path, text: &str, extra: &[&str]) -> Vec<(String, String)> {
+    let output = postlint(dir)
+        .args(["check", "--stdin-filename", BUFFER, "--format", "json"])
+        .args(extra)
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+    let output = output.stdout;
+    let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    let mut found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let path = d["path"].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap();
+            (d["rule"].as_str().unwrap().to_owned(), name.to_owned())
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn pair(rule: &str, file: &str) -> (String, String) {
+    (rule.to_owned(), file.to_owned())
+}
+
+#[test]
+fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
+    // Letter 3 disables series-order for itself at its very end, far past what the index keeps.
+    let third = format!(
+        "{}\n正文。\n\n<!-- postlint-disable-file series-order -->\n",
+        letter(3, "newsletter-3")
+    );
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            &letter(2, "newsletter-2"),
+        ),
+        ("src/data/newsletter/newsletter-3.md", &third),
+    ]);
+    // Files changed in the last two seconds are never stored (a change within one timestamp
+    // tick would go unnoticed).
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+
+    // The buffer is letter 3 copied: same slug, same number.
+    let copied = letter(3, "newsletter-3");
+    let expected = vec![
+        pair("series-order", "newsletter-4.md"),
+        pair("slug-duplicate", "newsletter-3.md"),
+        pair("slug-duplicate", "newsletter-4.md"),
+    ];
+    assert_eq!(save(dir.path(), &copied, &[]), expected, "first save");
+    let index_path = dir.path().join(INDEX);
+    let index = std::fs::read(&index_path).expect("the first save writes the index");
+    let stored = String::from_utf8_lossy(&index);
+    assert!(stored.contains("newsletter-3.md") && stored.contains("这是我为你写的第 3 封信"));
+    assert!(
+        !stored.contains("postlint-disable-file"),
+        "only the prefix collection rules read is stored"
+    );
+
+    // Served from the index: the same findings, and the suppression past the stored prefix is
+    // still honoured (findings on other posts are checked against their whole text).
+    assert_eq!(save(dir.path(), &copied, &[]), expected, "second save");
+
+    // The index is what is read for an unchanged file: a slug changed inside it (same length)
+    // changes the findings.
+    let mut tampered = index.clone();
+    let needle = b"postSlug: newsletter-3";
+    let at = tampered
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    tampered[at + needle.len() - 1] = b'9';
+    std::fs::write(&index_path, &tampered).unwrap();
+    assert_eq!(
+        save(dir.path(), &copied, &[]),
+        vec![
+            // The file no longer starts with what the index holds, so findings on it keep the
+            // index's text, which does not reach the suppression.
+            pair("series-order", "newsletter-3.md"),
+            pair("series-order", "newsletter-4.md"),
+        ],
+        "read from the index"
+    );
+    // `--no-cache` reads every file.
+    assert_eq!(save(dir.path(), &copied, &["--no-cache"]), expected);
+
+    // Writing the file again (same bytes, new timestamps) makes the entry stale.
+    std::fs::write(
+        dir.path().join("src/data/newsletter/newsletter-3.md"),
+        &third,
+    )
+    .unwrap();
+    assert_eq!(save(dir.path(), &copied, &[]), expected, "after a write");
+
+    // A deleted post leaves the collection (and the index) without an error.
+    std::fs::remove_file(dir.path().join("src/data/newsletter/newsletter-3.md")).unwrap();
+    assert_eq!(save(dir.path(), &copied, &[]), vec![], "after a delete");
+    let index = std::fs::read(&index_path).unwrap();
+    assert!(!String::from_utf8_lossy(&index).contains("newsletter-3.md"));
+
+    // A corrupt index is an empty one.
+    std::fs::write(&index_path, b"postlint outline index v1\ngarbage").unwrap();
+    assert_eq!(save(dir.path(), &copied, &[]), vec![]);
+
+    // `postlint cache clear` removes it.
+    postlint(dir.path())
+        .args(["cache", "clear"])
+        .assert()
+        .success();
+    assert!(!index_path.exists());
+}
