@@ -1,7 +1,6 @@
 //! The posts of one collection, loaded whole, with the preset and schema they follow.
 
-use std::sync::OnceLock;
-
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::post::Post;
@@ -22,7 +21,9 @@ pub struct Collection {
     pub rel_paths: Vec<String>,
     /// Parallel to `posts`: whether findings on that post were asked for.
     pub requested: Vec<bool>,
-    members: OnceLock<(Vec<Member>, Vec<Option<usize>>)>,
+    /// The series members, and for each post the position of its member (no quadratic lookups).
+    members: Vec<Member>,
+    member_by_post: Vec<Option<usize>>,
 }
 
 /// A post of the series with what its sources say.
@@ -49,6 +50,7 @@ impl Collection {
             SeriesChoice::Off => None,
             SeriesChoice::Declared(series) => Some((**series).clone()),
         };
+        let (members, member_by_post) = members(series.as_ref(), preset, &posts, &rel_paths);
         Collection {
             name: settings.name.clone(),
             preset,
@@ -58,42 +60,14 @@ impl Collection {
             posts,
             rel_paths,
             requested,
-            members: OnceLock::new(),
+            members,
+            member_by_post,
         }
     }
 
-    /// The posts of the series with their numbers, computed once.
+    /// The posts of the series with their numbers.
     pub fn series_members(&self) -> &[Member] {
-        &self.members().0
-    }
-
-    /// Members, and for each post the position of its member (an index: no quadratic lookups).
-    fn members(&self) -> &(Vec<Member>, Vec<Option<usize>>) {
-        self.members.get_or_init(|| {
-            let mut by_post = vec![None; self.posts.len()];
-            let Some(series) = &self.series else {
-                return (Vec::new(), by_post);
-            };
-            let members: Vec<Member> = self
-                .posts
-                .iter()
-                .enumerate()
-                .filter_map(|(index, post)| {
-                    let found = series.sources(post, self.preset.slug_field());
-                    series
-                        .includes(post, &self.rel_paths[index], &found)
-                        .then(|| Member {
-                            index,
-                            number: consensus(&found),
-                            found,
-                        })
-                })
-                .collect();
-            for (position, member) in members.iter().enumerate() {
-                by_post[member.index] = Some(position);
-            }
-            (members, by_post)
-        })
+        &self.members
     }
 
     /// The position of `post` in `posts`, found from its address.
@@ -108,12 +82,11 @@ impl Collection {
 
     /// The series member for `post`, if it is one.
     pub fn member_of(&self, post: &Post) -> Option<&Member> {
-        let (members, by_post) = self.members();
-        by_post
+        self.member_by_post
             .get(self.index_of(post)?)
             .copied()
             .flatten()
-            .map(|position| &members[position])
+            .map(|position| &self.members[position])
     }
 
     /// The posts findings were asked for.
@@ -154,6 +127,37 @@ impl Collection {
 pub struct PostSlug<'a> {
     pub slug: String,
     pub entry: Option<&'a crate::post::Entry>,
+}
+
+/// The posts of `series` with what their sources say, computed once, on every core.
+fn members(
+    series: Option<&Series>,
+    preset: Preset,
+    posts: &[Post],
+    rel_paths: &[String],
+) -> (Vec<Member>, Vec<Option<usize>>) {
+    let mut by_post = vec![None; posts.len()];
+    let Some(series) = series else {
+        return (Vec::new(), by_post);
+    };
+    let members: Vec<Member> = posts
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, post)| {
+            let found = series.sources(post, preset.slug_field());
+            series
+                .includes(post, &rel_paths[index], &found)
+                .then(|| Member {
+                    index,
+                    number: consensus(&found),
+                    found,
+                })
+        })
+        .collect();
+    for (position, member) in members.iter().enumerate() {
+        by_post[member.index] = Some(position);
+    }
+    (members, by_post)
 }
 
 /// `postSlug` in more posts than `slug` means AstroPaper v3; otherwise v4/v5.

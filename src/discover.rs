@@ -4,7 +4,6 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
-use ignore::types::TypesBuilder;
 
 /// Markdown file extensions postlint reads.
 pub const EXTENSIONS: [&str; 2] = ["md", "markdown"];
@@ -45,22 +44,13 @@ pub fn has_markdown(dir: &Path) -> bool {
 }
 
 fn markdown_walk(dir: &Path) -> impl Iterator<Item = PathBuf> {
-    let mut types = TypesBuilder::new();
-    for ext in EXTENSIONS {
-        types
-            .add("markdown", &format!("*.{ext}"))
-            .expect("static glob is valid");
-    }
-    let types = types
-        .select("markdown")
-        .build()
-        .expect("static types are valid");
+    // The extension test is done here rather than with the walker's file types: its glob
+    // matching cost more than the rest of the walk.
     WalkBuilder::new(dir)
         .require_git(false)
-        .types(types)
         .build()
         .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()) && is_markdown(entry.path()))
         .map(ignore::DirEntry::into_path)
 }
 
@@ -93,6 +83,15 @@ pub fn normalize(path: &Path) -> PathBuf {
 
 /// `target` relative to `base` (both absolute), with `..` where needed.
 pub fn relative(target: &Path, base: &Path) -> PathBuf {
+    // Files found by walking below `base` take the cheap way (thousands per run).
+    if let Ok(below) = target.strip_prefix(base)
+        && !below.as_os_str().is_empty()
+        && below
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return below.to_owned();
+    }
     let target: Vec<_> = target.components().collect();
     let base: Vec<_> = base.components().collect();
     let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();

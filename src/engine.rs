@@ -143,11 +143,27 @@ pub fn lint_loaded(
         diagnostics.extend(network_phase(rules, collections, settings, files, checker));
     }
 
-    let mut posts: HashMap<&Path, &Post> = collections
+    // The posts findings point into (usually few of many): for suppressions and the report.
+    let involved: HashSet<PathBuf> = diagnostics
         .iter()
-        .flat_map(|c| c.posts.iter().map(|p| (p.path(), p)))
+        .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
+        .cloned()
         .collect();
-    let whole = reread_unrequested(collections, &diagnostics);
+    let mut posts: HashMap<&Path, &Post> = HashMap::new();
+    let mut unrequested = Vec::new();
+    if !involved.is_empty() {
+        for collection in collections {
+            for (post, requested) in collection.posts.iter().zip(&collection.requested) {
+                if involved.contains(post.path()) {
+                    posts.insert(post.path(), post);
+                    if !requested {
+                        unrequested.push(post);
+                    }
+                }
+            }
+        }
+    }
+    let whole = reread(&unrequested);
     posts.extend(whole.iter().map(|p| (p.path(), p)));
     let with_findings: BTreeSet<PathBuf> = diagnostics.iter().map(|d| d.path.clone()).collect();
     let suppressions: HashMap<&Path, Suppressions<'_>> = with_findings
@@ -195,30 +211,16 @@ pub fn lint_loaded(
     outcome
 }
 
-/// Posts nobody asked about that findings point into, read whole again: they may be prefixes
+/// Posts nobody asked about that findings point into, read whole again: they may be skeletons
 /// from the outline index, and suppressions and reports need the whole text. A file that changed
 /// since it was loaded keeps its loaded text (the spans were computed on it).
-fn reread_unrequested(collections: &[Collection], diagnostics: &[Diagnostic]) -> Vec<Post> {
-    let unrequested: HashMap<&Path, &Post> = collections
+fn reread(posts: &[&Post]) -> Vec<Post> {
+    posts
         .iter()
-        .flat_map(|c| c.posts.iter().zip(&c.requested))
-        .filter(|(_, requested)| !**requested)
-        .map(|(p, _)| (p.path(), p))
-        .collect();
-    let involved: BTreeSet<&Path> = diagnostics
-        .iter()
-        .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
-        .map(PathBuf::as_path)
-        .filter(|p| unrequested.contains_key(p))
-        .collect();
-    involved
-        .into_iter()
-        .filter_map(|path| {
-            let bytes = std::fs::read(path).ok()?;
-            let post = Post::from_bytes_with(path, bytes, Depth::Outline);
-            post.source
-                .starts_with(&*unrequested[path].source)
-                .then_some(post)
+        .filter_map(|loaded| {
+            let bytes = std::fs::read(loaded.path()).ok()?;
+            let post = Post::from_bytes_with(loaded.path(), bytes, Depth::Outline);
+            post.source.starts_with(&*loaded.source).then_some(post)
         })
         .collect()
 }
@@ -277,28 +279,6 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     let root = discover::normalize(&cwd.join(&settings.root));
     let rel = |abs: &Path| discover::slash_path(&discover::relative(abs, &root));
 
-    // Every file of every collection, each in the first collection that claims it.
-    let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
-    let mut seen = HashSet::new();
-    for (index, collection) in settings.collections.iter().enumerate() {
-        let prefixes: BTreeSet<PathBuf> = collection
-            .include_patterns
-            .iter()
-            .map(|p| discover::literal_prefix(p))
-            .collect();
-        for prefix in prefixes {
-            for file in discover::markdown_files(&root.join(prefix)) {
-                let rel = rel(&file);
-                if collection.contains(&rel)
-                    && !settings.is_excluded(&rel)
-                    && seen.insert(rel.clone())
-                {
-                    files[index].push(rel);
-                }
-            }
-        }
-    }
-
     let stdin_rel = request
         .stdin
         .as_ref()
@@ -329,6 +309,59 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     });
     let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
 
+    // Every file of every collection, each in the first collection that claims it. Collections
+    // holding nothing asked for are walked only when they could claim a file first.
+    let prefixes: Vec<BTreeSet<PathBuf>> = settings
+        .collections
+        .iter()
+        .map(|c| {
+            c.include_patterns
+                .iter()
+                .map(|p| discover::literal_prefix(p))
+                .collect()
+        })
+        .collect();
+    let asked: Vec<bool> = settings
+        .collections
+        .iter()
+        .enumerate()
+        .map(|(index, _)| {
+            requested.as_ref().is_none_or(|r| {
+                r.iter().any(|rel| {
+                    settings.collections.iter().position(|c| c.contains(rel)) == Some(index)
+                })
+            })
+        })
+        .collect();
+    let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
+        a.iter()
+            .any(|p| b.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
+    };
+    let walked: Vec<bool> = (0..settings.collections.len())
+        .map(|j| {
+            asked[j]
+                || (j + 1..asked.len()).any(|i| asked[i] && overlap(&prefixes[i], &prefixes[j]))
+        })
+        .collect();
+    let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
+    let mut seen = HashSet::new();
+    for (index, collection) in settings.collections.iter().enumerate() {
+        if !walked[index] {
+            continue;
+        }
+        for prefix in &prefixes[index] {
+            for file in discover::markdown_files(&root.join(prefix)) {
+                let rel = rel(&file);
+                if collection.contains(&rel)
+                    && !settings.is_excluded(&rel)
+                    && seen.insert(rel.clone())
+                {
+                    files[index].push(rel);
+                }
+            }
+        }
+    }
+
     // An unsaved buffer outside every collection is still linted, on its own.
     let mut extra: Option<CollectionSettings> = None;
     if let Some(rel) = &stdin_rel
@@ -342,7 +375,6 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     }
 
     // The outline index serves posts nobody asked about, when the request has a cache folder.
-    let all_rels: HashSet<String> = files.iter().flatten().cloned().collect();
     let regexes = index::series_regexes(settings);
     let mut index = request
         .index_dir
@@ -397,8 +429,8 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         for (result, rel) in parsed.into_iter().zip(files.iter()) {
             match result {
                 Ok(loaded) => {
-                    if let (Some(index), Some((stamp, prefix))) = (&mut index, &loaded.fresh) {
-                        index.insert(rel, *stamp, prefix, now);
+                    if let (Some(index), Some((stamp, skeleton))) = (&mut index, loaded.fresh) {
+                        index.insert(rel, stamp, skeleton, now);
                     }
                     posts.push(loaded.post);
                     flags.push(loaded.requested);
@@ -410,7 +442,15 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         collections.push(Collection::new(&collection, posts, rels, flags));
     }
     if let Some(index) = &mut index {
-        index.keep_only(&all_rels.iter().map(String::as_str).collect());
+        // Files of collections not walked this time stay; the walked ones are complete.
+        index.retain(|rel| {
+            seen.contains(rel)
+                || !settings
+                    .collections
+                    .iter()
+                    .zip(&walked)
+                    .any(|(c, walked)| *walked && c.contains(rel))
+        });
         // The index only saves time: a cache folder that cannot be written changes no finding.
         let _ = index.save();
     }
@@ -421,12 +461,12 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
 struct Loaded {
     post: Post,
     requested: bool,
-    /// A prefix to store in the outline index, with the stamp of the file it was read from.
-    fresh: Option<(Stamp, String)>,
+    /// A skeleton to store in the outline index, with the stamp of the file it was made from.
+    fresh: Option<(Stamp, Vec<u8>)>,
 }
 
 /// A post nobody asked findings for: from the outline index when its file is unchanged, else
-/// read and outlined (and its prefix kept for the index).
+/// read and outlined (and its skeleton kept for the index).
 fn load_outline(
     root: &Path,
     rel: &str,
@@ -438,9 +478,9 @@ fn load_outline(
     let shown = display.display().to_string();
     let cannot = |e: std::io::Error| format!("{shown}: cannot read: {e}");
     let stamp = Stamp::of(&std::fs::metadata(&path).map_err(cannot)?);
-    if let Some(prefix) = index.prefix(rel, &stamp) {
+    if let Some(post) = index.post(rel, &stamp, display.clone()) {
         return Ok(Loaded {
-            post: Post::parse_with(display, prefix, Depth::Outline),
+            post,
             requested: false,
             fresh: None,
         });
@@ -450,7 +490,7 @@ fn load_outline(
     let fresh = post
         .encoding
         .is_none()
-        .then(|| (stamp, index::prefix(&post, regexes).to_owned()));
+        .then(|| (stamp, index::skeleton_of(&post, regexes)));
     Ok(Loaded {
         post,
         requested: false,

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use chinese_number::{ChineseCountMethod, ChineseToNumber};
 use globset::GlobSet;
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::diagnostic::Span;
@@ -161,17 +162,19 @@ fn first_number(
     offset: usize,
     skip: impl Fn(Span) -> bool,
 ) -> Option<NumberMatch> {
-    for captures in regex.captures_iter(text) {
-        let whole = captures.get(0)?;
-        if skip(Span::new(offset + whole.start(), offset + whole.end())) {
+    // Matches are found without captures (much faster); only the one kept is captured again.
+    for found in regex.find_iter(text) {
+        if skip(Span::new(offset + found.start(), offset + found.end())) {
             continue;
         }
+        let captures = regex.captures_at(text, found.start())?;
+        let whole = captures.get(0)?;
         let group = captures.name("n").unwrap_or(whole);
         return Some(NumberMatch {
             number: parse_number(group.as_str()),
             span: Span::new(offset + group.start(), offset + group.end()),
             text: whole.as_str().to_owned(),
-            end: offset + whole.end(),
+            whole: Span::new(offset + whole.start(), offset + whole.end()),
         });
     }
     None
@@ -184,8 +187,7 @@ struct NumberMatch {
     span: Span,
     /// The whole match.
     text: String,
-    /// Where the whole match ends.
-    end: usize,
+    whole: Span,
 }
 
 /// The first match of `regex` in the body of `post` outside code and HTML comments.
@@ -207,16 +209,15 @@ fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
     )
 }
 
-/// How far into a post series detection and membership read with these body regexes: the end
-/// of the front matter, the first heading, the first match of each regex and of a numberless
-/// greeting. A prefix of the post up to there gives them the same answers (the outline index).
-pub fn read_extent(post: &Post, regexes: &[Regex]) -> usize {
+/// Where in the body series detection and membership find what they read with these body
+/// regexes: from the first to the last of the first match of each regex and of a numberless
+/// greeting (`None` when there is none). The outline index keeps only this part of a body.
+pub fn read_range(post: &Post, regexes: &[Regex]) -> Option<Span> {
     regexes
         .iter()
-        .filter_map(|regex| body_number(regex, post).map(|m| m.end))
-        .chain(loose_greeting_without_number(post).map(|span| span.end))
-        .chain(post.body.headings.first().map(|h| h.span.end))
-        .fold(post.body.span.start, usize::max)
+        .filter_map(|regex| body_number(regex, post).map(|m| m.whole))
+        .chain(loose_greeting_without_number(post))
+        .reduce(|a, b| Span::new(a.start.min(b.start), a.end.max(b.end)))
 }
 
 /// A greeting whose number is missing or unreadable (`第 n 封信` in a template).
@@ -370,17 +371,10 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<Series> {
     let mut best: Option<(usize, Regex, Numbered)> = None;
     for greeting in GREETINGS {
         let regex = number_regex(greeting).expect("built-in greeting is a valid regex");
-        let probe = Series::declared(Some(regex.clone()));
         let numbered: Vec<(usize, u64)> = posts
-            .iter()
+            .par_iter()
             .enumerate()
-            .filter_map(|(i, p)| {
-                probe
-                    .sources(p, None)
-                    .first()
-                    .and_then(|f| f.number)
-                    .map(|n| (i, n))
-            })
+            .filter_map(|(i, p)| body_number(&regex, p)?.number.map(|n| (i, n)))
             .collect();
         if best
             .as_ref()

@@ -1,0 +1,347 @@
+//! The outline index: what collection rules read of each post (its [`skeleton`]), kept on disk
+//! between runs, so an editor save or a commit reads the files asked about and only stats the
+//! others.
+//!
+//! An entry is trusted only while its file has the same size, modification and change times and
+//! inode as when it was read (git's index works the same way); files changed in the last seconds
+//! are not stored, so a change within one timestamp tick cannot go unnoticed. The index is keyed
+//! by postlint's version and the series regexes the prefixes were cut for: a new version or
+//! another series pattern starts a fresh index. Any unreadable or foreign file is an empty index.
+
+mod skeleton;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
+
+use crate::post::Post;
+use crate::settings::{SeriesChoice, Settings};
+use skeleton::{Reader, Writer};
+
+/// The index's file in the cache folder.
+pub const FILE_NAME: &str = "outline-index";
+const MAGIC: &[u8] = b"postlint outline index v2\n";
+/// Files changed more recently than this are read every time, never stored.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// What identifies one version of a file without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    size: u64,
+    modified_ns: i64,
+    changed_ns: i64,
+    inode: u64,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ns = |secs: i64, nanos: i64| secs.saturating_mul(1_000_000_000) + nanos;
+            Stamp {
+                size: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                inode: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let modified_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i64);
+            Stamp {
+                size: meta.len(),
+                modified_ns,
+                changed_ns: modified_ns,
+                inode: 0,
+            }
+        }
+    }
+
+    /// Whether the file last changed long enough before `now` to be stored.
+    fn settled(&self, now: SystemTime) -> bool {
+        let now_ns = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
+        let limit = now_ns - SETTLE.as_nanos() as i64;
+        self.modified_ns < limit && self.changed_ns < limit
+    }
+}
+
+/// Where one entry of the file read lies in it.
+struct Slot {
+    rel: Range<usize>,
+    stamp: Stamp,
+    skeleton: Range<usize>,
+    kept: bool,
+}
+
+pub struct Index {
+    path: PathBuf,
+    key: String,
+    /// The file as read: entries are decoded from it in place, only when asked for.
+    stored: Vec<u8>,
+    /// Its entries, sorted by path (as written).
+    slots: Vec<Slot>,
+    /// Entries made in this run, by path.
+    fresh: HashMap<String, (Stamp, Vec<u8>)>,
+    changed: bool,
+}
+
+impl Index {
+    /// The index in `dir` for `key`; empty when missing, unreadable or for another key.
+    pub fn open(dir: &Path, key: String) -> Index {
+        let path = dir.join(FILE_NAME);
+        let stored = std::fs::read(&path).unwrap_or_default();
+        let slots = decode(&stored, &key).unwrap_or_default();
+        Index {
+            path,
+            key,
+            stored,
+            slots,
+            fresh: HashMap::new(),
+            changed: false,
+        }
+    }
+
+    fn slot(&self, rel: &str) -> Option<&Slot> {
+        let at = self
+            .slots
+            .binary_search_by(|s| self.stored[s.rel.clone()].cmp(rel.as_bytes()))
+            .ok()?;
+        Some(&self.slots[at]).filter(|s| s.kept)
+    }
+
+    /// The post at `rel` (shown as `path`) as stored, when its file is still the version stored.
+    pub fn post(&self, rel: &str, stamp: &Stamp, path: PathBuf) -> Option<Post> {
+        if let Some((fresh, skeleton)) = self.fresh.get(rel) {
+            return (fresh == stamp)
+                .then(|| skeleton::decode(path, skeleton))
+                .flatten();
+        }
+        let slot = self.slot(rel).filter(|s| s.stamp == *stamp)?;
+        skeleton::decode(path, &self.stored[slot.skeleton.clone()])
+    }
+
+    /// Stores a skeleton made at `now` (unless the file changed too recently to be trusted).
+    pub fn insert(&mut self, rel: &str, stamp: Stamp, skeleton: Vec<u8>, now: SystemTime) {
+        let stored = self
+            .slot(rel)
+            .is_some_and(|s| s.stamp == stamp && self.stored[s.skeleton.clone()] == skeleton);
+        if !stamp.settled(now) || stored {
+            return;
+        }
+        self.fresh.insert(rel.to_owned(), (stamp, skeleton));
+        self.changed = true;
+    }
+
+    /// Forgets the files `keep` says no (deleted ones, or ones no collection holds any more).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        for slot in &mut self.slots {
+            let rel = std::str::from_utf8(&self.stored[slot.rel.clone()]).unwrap_or_default();
+            if slot.kept && !keep(rel) {
+                slot.kept = false;
+                self.changed = true;
+            }
+        }
+        let before = self.fresh.len();
+        self.fresh.retain(|rel, _| keep(rel));
+        self.changed |= self.fresh.len() != before;
+    }
+
+    /// Writes the index if it changed, through a temporary file and a rename.
+    pub fn save(&self) -> std::io::Result<()> {
+        if !self.changed {
+            return Ok(());
+        }
+        let mut entries: Vec<(&[u8], Stamp, &[u8])> = self
+            .fresh
+            .iter()
+            .map(|(rel, (stamp, skeleton))| (rel.as_bytes(), *stamp, skeleton.as_slice()))
+            .collect();
+        for slot in self.slots.iter().filter(|s| s.kept) {
+            let rel = &self.stored[slot.rel.clone()];
+            let fresh = std::str::from_utf8(rel).is_ok_and(|r| self.fresh.contains_key(r));
+            if !fresh {
+                entries.push((rel, slot.stamp, &self.stored[slot.skeleton.clone()]));
+            }
+        }
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out = Writer(Vec::with_capacity(MAGIC.len() + self.stored.len()));
+        out.0.extend_from_slice(MAGIC);
+        out.bytes(self.key.as_bytes());
+        out.u64(entries.len() as u64);
+        for (rel, stamp, skeleton) in entries {
+            out.bytes(rel);
+            out.u64(stamp.size);
+            out.u64(stamp.inode);
+            out.u64(stamp.modified_ns as u64);
+            out.u64(stamp.changed_ns as u64);
+            out.bytes(skeleton);
+        }
+        let out = out.0;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &out)?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
+/// Deletes the index in `dir`; whether there was one.
+pub fn clear(dir: &Path) -> std::io::Result<bool> {
+    match std::fs::remove_file(dir.join(FILE_NAME)) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The key of an index for `settings`: postlint's version and the body regexes prefixes are
+/// cut for.
+pub fn key(regexes: &[Regex]) -> String {
+    let mut key = format!("postlint {}", env!("CARGO_PKG_VERSION"));
+    for regex in regexes {
+        key.push('\n');
+        key.push_str(regex.as_str());
+    }
+    key
+}
+
+/// Every body regex a series of `settings` may read: the declared ones and the detected greetings.
+pub fn series_regexes(settings: &Settings) -> Vec<Regex> {
+    let mut regexes: Vec<Regex> = crate::series::GREETINGS
+        .iter()
+        .filter_map(|g| crate::series::number_regex(g).ok())
+        .collect();
+    for collection in &settings.collections {
+        if let SeriesChoice::Declared(series) = &collection.series
+            && let Some(body) = &series.body
+            && !regexes.iter().any(|r| r.as_str() == body.as_str())
+        {
+            regexes.push(body.clone());
+        }
+    }
+    regexes
+}
+
+/// The stored form of `post`, cut for `regexes` (see [`series_regexes`]).
+pub fn skeleton_of(post: &Post, regexes: &[Regex]) -> Vec<u8> {
+    skeleton::encode(post, regexes)
+}
+
+/// The entries of what [`Index::save`] wrote; `None` for anything else (or out of order).
+fn decode(bytes: &[u8], key: &str) -> Option<Vec<Slot>> {
+    let mut input = Reader(bytes.strip_prefix(MAGIC)?);
+    if input.bytes()? != key.as_bytes() {
+        return None;
+    }
+    let count = input.count()?;
+    let offset = |part: &[u8]| part.as_ptr() as usize - bytes.as_ptr() as usize;
+    let range = |part: &[u8]| offset(part)..offset(part) + part.len();
+    let mut slots: Vec<Slot> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let rel = range(input.bytes()?);
+        let stamp = Stamp {
+            size: input.u64()?,
+            inode: input.u64()?,
+            modified_ns: input.u64()? as i64,
+            changed_ns: input.u64()? as i64,
+        };
+        let skeleton = range(input.bytes()?);
+        if slots
+            .last()
+            .is_some_and(|last| bytes[last.rel.clone()] >= bytes[rel.clone()])
+        {
+            return None;
+        }
+        slots.push(Slot {
+            rel,
+            stamp,
+            skeleton,
+            kept: true,
+        });
+    }
+    input.0.is_empty().then_some(slots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(size: u64) -> Stamp {
+        Stamp {
+            size,
+            modified_ns: 1_000_000_000,
+            changed_ns: 1_000_000_000,
+            inode: 7,
+        }
+    }
+
+    /// The stored form of a small post, and the title it has.
+    fn stored(title: &str) -> Vec<u8> {
+        let post = Post::parse("a.md", format!("---\ntitle: {title}\n---\n正文\n"));
+        skeleton_of(&post, &[])
+    }
+
+    fn title(post: Option<Post>) -> Option<String> {
+        post.and_then(|p| {
+            p.field("title")
+                .and_then(|e| e.value.value.as_str().map(str::to_owned))
+        })
+    }
+
+    #[test]
+    fn entries_survive_a_save_and_a_reopen_with_the_same_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(dir.path(), "k1".into());
+        index.insert("a.md", stamp(10), stored("第一封信"), SystemTime::now());
+        index.save().unwrap();
+
+        let again = Index::open(dir.path(), "k1".into());
+        let post = |rel: &str, size| again.post(rel, &stamp(size), PathBuf::from(rel));
+        assert_eq!(title(post("a.md", 10)).as_deref(), Some("第一封信"));
+        assert!(post("a.md", 11).is_none(), "another size");
+        assert!(post("b.md", 10).is_none());
+        assert!(
+            Index::open(dir.path(), "k2".into()).slots.is_empty(),
+            "another key starts empty"
+        );
+    }
+
+    #[test]
+    fn recently_changed_files_are_not_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(dir.path(), "k".into());
+        let now = UNIX_EPOCH + Duration::from_secs(2);
+        let get = |index: &Index| title(index.post("a.md", &stamp(10), "a.md".into()));
+        index.insert("a.md", stamp(10), stored("t"), now);
+        assert_eq!(get(&index), None);
+        index.insert("a.md", stamp(10), stored("t"), now + Duration::from_secs(2));
+        assert_eq!(get(&index).as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn a_truncated_or_corrupt_file_is_an_empty_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(dir.path(), "k".into());
+        index.insert("a.md", stamp(10), stored("t"), SystemTime::now());
+        index.save().unwrap();
+        let bytes = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+        assert!(decode(&bytes, "k").is_some());
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut], "k").is_none(), "cut at {cut}");
+        }
+        let mut huge_count = bytes.clone();
+        let at = MAGIC.len() + 8 + 1;
+        huge_count[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(decode(&huge_count, "k").is_none());
+    }
+}

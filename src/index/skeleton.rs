@@ -1,0 +1,456 @@
+//! A post reduced to what collection rules read (front matter, first heading, the body lines
+//! series sources come from), turned into bytes and back without parsing anything.
+
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use crate::diagnostic::Span;
+use crate::post::body::{Heading, HtmlComment};
+use crate::post::{Body, Entry, Format, FrontMatter, LineIndex, Node, Post, StrStyle, Value};
+
+/// Deeper front matter than this in stored bytes is corruption (the YAML reader stops at 64).
+const MAX_DEPTH: usize = 128;
+
+/// The skeleton of `post`: its text up to the end of the line where the last thing collection
+/// rules read ends, the body narrowed to the lines `regexes` match on, the parsed front matter,
+/// the first heading, and the code and comments inside the narrowed body.
+pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
+    let source: &str = &post.source;
+    let range = crate::series::read_range(post, regexes);
+    let heading = post.body.headings.first();
+    let last = [
+        Some(post.body.span.start),
+        range.map(|r| r.end),
+        heading.map(|h| h.span.end),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0)
+    .min(source.len());
+    let end = line_end(source, last);
+    let scan = match range {
+        Some(r) => Span::new(line_start(source, r.start).min(end), end),
+        None => Span::new(end, end),
+    };
+
+    let mut out = Writer::default();
+    out.bytes(&source.as_bytes()[..end]);
+    out.span(scan);
+    match &post.front_matter {
+        None => out.u8(0),
+        Some(fm) => {
+            out.u8(match fm.format {
+                Format::Yaml => 1,
+                Format::Toml => 2,
+            });
+            out.span(fm.open_fence);
+            out.span(fm.content);
+            match &fm.root {
+                None => out.u8(0),
+                Some(entries) => {
+                    out.u8(1);
+                    out.entries(entries);
+                }
+            }
+        }
+    }
+    match heading {
+        None => out.u8(0),
+        Some(h) => {
+            out.u8(1);
+            out.u8(h.level);
+            out.bytes(h.text.as_bytes());
+            out.span(h.span);
+        }
+    }
+    let overlaps = |s: &Span| s.start < scan.end && s.end > scan.start;
+    let code: Vec<&Span> = post.body.code.iter().filter(|s| overlaps(s)).collect();
+    out.u64(code.len() as u64);
+    for span in code {
+        out.span(*span);
+    }
+    let comments: Vec<&HtmlComment> = post
+        .body
+        .html_comments
+        .iter()
+        .filter(|c| overlaps(&c.span))
+        .collect();
+    out.u64(comments.len() as u64);
+    for comment in comments {
+        out.span(comment.span);
+        out.bytes(comment.text.as_bytes());
+    }
+    out.0
+}
+
+/// The post [`encode`] wrote, at `path`; `None` when the bytes are not such a skeleton.
+pub fn decode(path: PathBuf, bytes: &[u8]) -> Option<Post> {
+    let mut input = Reader(bytes);
+    let source = input.str()?;
+    let scan = input.span()?;
+    let front_matter = match input.u8()? {
+        0 => None,
+        tag @ (1 | 2) => {
+            let format = if tag == 1 { Format::Yaml } else { Format::Toml };
+            let open_fence = input.span()?;
+            let content = input.span()?;
+            let root = match input.u8()? {
+                0 => None,
+                1 => Some(input.entries(0)?),
+                _ => return None,
+            };
+            Some(FrontMatter {
+                format,
+                open_fence,
+                content,
+                root,
+            })
+        }
+        _ => return None,
+    };
+    let headings = match input.u8()? {
+        0 => Vec::new(),
+        1 => vec![Heading {
+            level: input.u8()?,
+            text: input.str()?.to_owned(),
+            span: input.span()?,
+        }],
+        _ => return None,
+    };
+    let code = (0..input.count()?)
+        .map(|_| input.span())
+        .collect::<Option<Vec<_>>>()?;
+    let html_comments = (0..input.count()?)
+        .map(|_| {
+            Some(HtmlComment {
+                span: input.span()?,
+                text: input.str()?.to_owned(),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    // Rules slice the text with these spans: each must lie on character boundaries inside it.
+    let in_text = |span: Span| source.get(span.range()).is_some();
+    let front_matter_fits = front_matter.as_ref().is_none_or(|fm| {
+        in_text(fm.open_fence)
+            && in_text(fm.content)
+            && fm.entries().iter().all(|e| entry_fits(e, &in_text))
+    });
+    if !input.0.is_empty()
+        || !in_text(scan)
+        || !front_matter_fits
+        || !headings.iter().all(|h| in_text(h.span))
+    {
+        return None;
+    }
+    Some(Post {
+        path,
+        lines: LineIndex::new(source),
+        source: source.into(),
+        front_matter,
+        body: Body {
+            span: scan,
+            headings,
+            code,
+            html_comments,
+            ..Body::default()
+        },
+        syntax: Vec::new(),
+        encoding: None,
+    })
+}
+
+fn entry_fits(entry: &Entry, in_text: &impl Fn(Span) -> bool) -> bool {
+    in_text(entry.key_span) && node_fits(&entry.value, in_text)
+}
+
+fn node_fits(node: &Node, in_text: &impl Fn(Span) -> bool) -> bool {
+    in_text(node.span)
+        && match &node.value {
+            Value::List(items) => items.iter().all(|i| node_fits(i, in_text)),
+            Value::Map(entries) => entries.iter().all(|e| entry_fits(e, in_text)),
+            _ => true,
+        }
+}
+
+/// The start of the line holding byte `at`.
+fn line_start(text: &str, at: usize) -> usize {
+    memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1)
+}
+
+/// The end (after its line ending) of the line holding the byte before `at`; `at` itself when it
+/// starts a line.
+fn line_end(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    if at == 0 || bytes[at - 1] == b'\n' {
+        return at;
+    }
+    memchr::memchr(b'\n', &bytes[at..]).map_or(text.len(), |i| at + i + 1)
+}
+
+#[derive(Default)]
+pub(super) struct Writer(pub Vec<u8>);
+
+impl Writer {
+    pub fn u8(&mut self, n: u8) {
+        self.0.push(n);
+    }
+
+    pub fn u64(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        self.u64(bytes.len() as u64);
+        self.0.extend_from_slice(bytes);
+    }
+
+    fn span(&mut self, span: Span) {
+        self.u64(span.start as u64);
+        self.u64(span.end as u64);
+    }
+
+    fn entries(&mut self, entries: &[Entry]) {
+        self.u64(entries.len() as u64);
+        for entry in entries {
+            self.bytes(entry.key.as_bytes());
+            self.span(entry.key_span);
+            self.node(&entry.value);
+        }
+    }
+
+    fn node(&mut self, node: &Node) {
+        self.span(node.span);
+        match &node.value {
+            Value::Null => self.u8(0),
+            Value::Bool(b) => {
+                self.u8(1);
+                self.u8(u8::from(*b));
+            }
+            Value::Int(i) => {
+                self.u8(2);
+                self.u64(*i as u64);
+            }
+            Value::Float(f) => {
+                self.u8(3);
+                self.u64(f.to_bits());
+            }
+            Value::Str(text, style) => {
+                self.u8(4);
+                self.bytes(text.as_bytes());
+                self.u8(match style {
+                    StrStyle::Plain => 0,
+                    StrStyle::Quoted => 1,
+                    StrStyle::Block => 2,
+                });
+            }
+            Value::Datetime(text) => {
+                self.u8(5);
+                self.bytes(text.as_bytes());
+            }
+            Value::List(items) => {
+                self.u8(6);
+                self.u64(items.len() as u64);
+                for item in items {
+                    self.node(item);
+                }
+            }
+            Value::Map(entries) => {
+                self.u8(7);
+                self.entries(entries);
+            }
+        }
+    }
+}
+
+/// Reads what [`Writer`] wrote; every method returns `None` on bytes it did not write.
+pub(super) struct Reader<'a>(pub &'a [u8]);
+
+impl<'a> Reader<'a> {
+    pub fn u8(&mut self) -> Option<u8> {
+        let (&first, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(first)
+    }
+
+    pub fn u64(&mut self) -> Option<u64> {
+        let (head, rest) = self.0.split_first_chunk::<8>()?;
+        self.0 = rest;
+        Some(u64::from_le_bytes(*head))
+    }
+
+    /// A count of items that each take at least one byte: never more than the bytes left.
+    pub fn count(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?)
+            .ok()
+            .filter(|n| *n <= self.0.len())
+    }
+
+    pub fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.u64()?).ok()?;
+        if len > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some(head)
+    }
+
+    pub fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    fn span(&mut self) -> Option<Span> {
+        let start = usize::try_from(self.u64()?).ok()?;
+        let end = usize::try_from(self.u64()?).ok()?;
+        (start <= end).then(|| Span::new(start, end))
+    }
+
+    fn entries(&mut self, depth: usize) -> Option<Vec<Entry>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        (0..self.count()?)
+            .map(|_| {
+                Some(Entry {
+                    key: self.str()?.to_owned(),
+                    key_span: self.span()?,
+                    value: self.node(depth + 1)?,
+                })
+            })
+            .collect()
+    }
+
+    fn node(&mut self, depth: usize) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let span = self.span()?;
+        let value = match self.u8()? {
+            0 => Value::Null,
+            1 => Value::Bool(self.u8()? != 0),
+            2 => Value::Int(self.u64()? as i64),
+            3 => Value::Float(f64::from_bits(self.u64()?)),
+            4 => {
+                let text = self.str()?.to_owned();
+                let style = match self.u8()? {
+                    0 => StrStyle::Plain,
+                    1 => StrStyle::Quoted,
+                    2 => StrStyle::Block,
+                    _ => return None,
+                };
+                Value::Str(text, style)
+            }
+            5 => Value::Datetime(self.str()?.to_owned()),
+            6 => Value::List(
+                (0..self.count()?)
+                    .map(|_| self.node(depth + 1))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            7 => Value::Map(self.entries(depth + 1)?),
+            _ => return None,
+        };
+        Some(Node { span, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::post::Depth;
+    use crate::series::{GREETINGS, Series, number_regex};
+
+    fn regexes() -> Vec<Regex> {
+        GREETINGS.iter().map(|g| number_regex(g).unwrap()).collect()
+    }
+
+    /// Posts whose series sources are easy to get wrong from a part of the text.
+    const POSTS: [&str; 7] = [
+        "---\ntitle: \"一颗小树 #99\"\npostSlug: newsletter-99\ntags: [newsletter, 生活]\n---\n\n```\n第 1 封信\n```\n<!-- 第 2 封信 -->\n\n# 第 99 期\n\n这是我为你写的第 99 封信。当写到第 50 封信时……\n\n正文。\n",
+        "---\ntitle: t\ndraft: true\npubDatetime: 2024-02-16T08:17:52Z\nnested:\n  a: [1, 2.5, null, \"x\"]\n---\n正文没有问候。\n",
+        "---\ntitle: 模板\n---\n这是我为你写的第 n 封信。\n后来又写了第 3 封信。\n",
+        "+++\ntitle = \"第 7 期\"\ndate = 2024-01-01T00:00:00Z\n+++\n\n# 周刊（第 7 期）\n",
+        "---\ntitle: a\n\n正文永远不会结束 第 5 封信\n",
+        "no front matter at all, 第 八 封信\r\n\r\nmore\r\n",
+        "---\n- a\n- b\n---\n第 1 封信\n",
+    ];
+
+    #[test]
+    fn a_skeleton_gives_collection_rules_the_same_answers_as_the_post() {
+        for text in POSTS {
+            let post = Post::parse_with("a.md", text, Depth::Outline);
+            let bytes = encode(&post, &regexes());
+            let skeleton = decode("a.md".into(), &bytes).expect("decodes");
+            assert!(text.starts_with(&*skeleton.source), "{text}");
+            assert_eq!(
+                skeleton
+                    .front_matter
+                    .as_ref()
+                    .map(|f| (f.open_fence, f.content, &f.root)),
+                post.front_matter
+                    .as_ref()
+                    .map(|f| (f.open_fence, f.content, &f.root)),
+            );
+            assert_eq!(skeleton.body.headings.first(), post.body.headings.first());
+            for regex in regexes() {
+                let series = Series::declared(Some(regex));
+                assert_eq!(
+                    format!("{:?}", series.sources(&skeleton, Some("postSlug"))),
+                    format!("{:?}", series.sources(&post, Some("postSlug"))),
+                    "{text}"
+                );
+                assert_eq!(
+                    series.greeting_without_number(&skeleton),
+                    series.greeting_without_number(&post)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_lines_series_sources_read_are_kept() {
+        let post = Post::parse_with("a.md", POSTS[0], Depth::Outline);
+        let skeleton = decode("a.md".into(), &encode(&post, &regexes())).unwrap();
+        let kept = &skeleton.source[skeleton.body.span.range()];
+        assert_eq!(
+            kept,
+            "# 第 99 期\n\n这是我为你写的第 99 封信。当写到第 50 封信时……\n"
+        );
+        assert!(!skeleton.source.contains("正文。"));
+    }
+
+    #[test]
+    fn every_cut_or_bad_byte_is_refused_without_panicking() {
+        let post = Post::parse_with("a.md", POSTS[1], Depth::Outline);
+        let bytes = encode(&post, &regexes());
+        for cut in 0..bytes.len() {
+            assert!(
+                decode("a.md".into(), &bytes[..cut]).is_none(),
+                "cut at {cut}"
+            );
+        }
+        for at in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[at] ^= 0xff;
+            let _ = decode("a.md".into(), &bad);
+        }
+        // Nesting deeper than any front matter can be is refused, not recursed into.
+        let mut deep = Writer::default();
+        deep.bytes(b"");
+        deep.span(Span::new(0, 0));
+        deep.u8(1);
+        deep.span(Span::new(0, 0));
+        deep.span(Span::new(0, 0));
+        deep.u8(1);
+        deep.u64(1);
+        deep.bytes(b"k");
+        deep.span(Span::new(0, 0));
+        for _ in 0..10_000 {
+            deep.span(Span::new(0, 0));
+            deep.u8(6);
+            deep.u64(1);
+        }
+        assert!(decode("a.md".into(), &deep.0).is_none());
+    }
+}
