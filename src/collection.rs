@@ -70,20 +70,10 @@ impl Collection {
         &self.members
     }
 
-    /// The position of `post` in `posts`, found from its address.
-    pub fn index_of(&self, post: &Post) -> Option<usize> {
-        let offset = (post as *const Post as usize).checked_sub(self.posts.as_ptr() as usize)?;
-        let index = offset / std::mem::size_of::<Post>();
-        self.posts
-            .get(index)
-            .filter(|p| std::ptr::eq(*p, post))
-            .map(|_| index)
-    }
-
-    /// The series member for `post`, if it is one.
-    pub fn member_of(&self, post: &Post) -> Option<&Member> {
+    /// The series member for the post at `index` of `posts`, if it is one.
+    pub fn member_of(&self, index: usize) -> Option<&Member> {
         self.member_by_post
-            .get(self.index_of(post)?)
+            .get(index)
             .copied()
             .flatten()
             .map(|position| &self.members[position])

@@ -17,7 +17,7 @@ use crate::post::{Depth, LineIndex, Post};
 use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
 use crate::settings::{CollectionSettings, Settings};
 use crate::site::{Disk, FileView};
-use crate::suppress::Suppressions;
+use crate::suppress::{self, Directive, Suppressions};
 
 /// What to lint.
 #[derive(Clone)]
@@ -100,25 +100,55 @@ pub fn lint_loaded(
     let disk = Disk::default();
     let files: &dyn FileView = &disk;
 
-    let mut diagnostics: Vec<Diagnostic> = collections
+    // Phase 1, per post. A requested post's body is parsed in full here, used and dropped: memory
+    // holds one full body per core, not one per post.
+    let passes: Vec<PostPass> = collections
         .par_iter()
-        .flat_map(|collection| {
-            let requested: Vec<&Post> = collection.requested_posts().collect();
-            requested.into_par_iter().flat_map_iter(move |post| {
+        .enumerate()
+        .flat_map(|(collection_index, collection)| {
+            let requested: Vec<usize> = (0..collection.posts.len())
+                .filter(|&i| collection.requested[i])
+                .collect();
+            requested.into_par_iter().map(move |index| {
+                let post = collection.posts[index].with_full_body();
                 let ctx = PostContext {
-                    post,
+                    post: &post,
+                    index,
                     collection,
                     settings,
                     files,
                 };
-                let mut out = Vec::new();
+                let mut pass = PostPass::default();
                 for rule in rules {
-                    rule.check_post(&ctx, &mut out);
+                    rule.check_post(&ctx, &mut pass.diagnostics);
                 }
-                out
+                if request.checker.is_some() {
+                    for (rule_index, rule) in rules.iter().enumerate() {
+                        let mut urls = Vec::new();
+                        rule.network_urls(&ctx, &mut urls);
+                        if !urls.is_empty() {
+                            pass.urls
+                                .push(((collection_index, index, rule_index), urls));
+                        }
+                    }
+                }
+                // Directives come from the full parse: the outline kept takes a comment shown in
+                // a code span for a real one.
+                pass.directives = (post.path.clone(), suppress::directives(&post));
+                pass
             })
         })
         .collect();
+    let mut diagnostics = Vec::new();
+    let mut wanted = Vec::new();
+    let mut directives: HashMap<PathBuf, Vec<Directive>> = HashMap::new();
+    for pass in passes {
+        diagnostics.extend(pass.diagnostics);
+        wanted.extend(pass.urls);
+        if !pass.directives.1.is_empty() {
+            directives.insert(pass.directives.0, pass.directives.1);
+        }
+    }
 
     for collection in collections {
         let requested: HashSet<&Path> = collection.requested_posts().map(Post::path).collect();
@@ -140,7 +170,14 @@ pub fn lint_loaded(
     }
 
     if let Some(checker) = request.checker {
-        diagnostics.extend(network_phase(rules, collections, settings, files, checker));
+        diagnostics.extend(network_phase(
+            rules,
+            collections,
+            settings,
+            files,
+            checker,
+            wanted,
+        ));
     }
 
     // The posts findings point into (usually few of many): for suppressions and the report.
@@ -150,13 +187,16 @@ pub fn lint_loaded(
         .cloned()
         .collect();
     let mut posts: HashMap<&Path, &Post> = HashMap::new();
+    let mut requested: HashSet<&Path> = HashSet::new();
     let mut unrequested = Vec::new();
     if !involved.is_empty() {
         for collection in collections {
-            for (post, requested) in collection.posts.iter().zip(&collection.requested) {
+            for (post, asked) in collection.posts.iter().zip(&collection.requested) {
                 if involved.contains(post.path()) {
                     posts.insert(post.path(), post);
-                    if !requested {
+                    if *asked {
+                        requested.insert(post.path());
+                    } else {
                         unrequested.push(post);
                     }
                 }
@@ -169,9 +209,13 @@ pub fn lint_loaded(
     let suppressions: HashMap<&Path, Suppressions<'_>> = with_findings
         .iter()
         .filter_map(|path| {
-            posts
-                .get(path.as_path())
-                .map(|post| (path.as_path(), Suppressions::new(post)))
+            let post = posts.get(path.as_path())?;
+            let suppressions = if requested.contains(path.as_path()) {
+                Suppressions::with_directives(post, directives.remove(path).unwrap_or_default())
+            } else {
+                Suppressions::new(post)
+            };
+            Some((path.as_path(), suppressions))
         })
         .collect();
     diagnostics.retain(|d| {
@@ -225,35 +269,32 @@ fn reread(posts: &[&Post]) -> Vec<Post> {
         .collect()
 }
 
-/// Phase 3: collect URLs from every requested post, ask the checker once per distinct URL.
+/// What the per-post phase gave for one post.
+#[derive(Default)]
+struct PostPass {
+    diagnostics: Vec<Diagnostic>,
+    /// URLs each network rule wants checked, by (collection, post, rule) index.
+    urls: Vec<(UrlWanted, Vec<UrlUse>)>,
+    /// The post's suppression directives.
+    directives: (PathBuf, Vec<Directive>),
+}
+
+/// (collection, post, rule) indexes of a network rule's URLs.
+type UrlWanted = (usize, usize, usize);
+
+/// Phase 3: ask the checker once per distinct URL the per-post phase collected, then give each
+/// network rule its answers.
 fn network_phase(
     rules: &[&dyn Rule],
     collections: &[Collection],
     settings: &Settings,
     files: &dyn FileView,
     checker: &dyn Checker,
+    wanted: Vec<(UrlWanted, Vec<UrlUse>)>,
 ) -> Vec<Diagnostic> {
-    let mut wanted: Vec<(PostContext<'_>, &dyn Rule, Vec<UrlUse>)> = Vec::new();
-    for collection in collections {
-        for post in collection.requested_posts() {
-            for rule in rules {
-                let ctx = PostContext {
-                    post,
-                    collection,
-                    settings,
-                    files,
-                };
-                let mut urls = Vec::new();
-                rule.network_urls(&ctx, &mut urls);
-                if !urls.is_empty() {
-                    wanted.push((ctx, *rule, urls));
-                }
-            }
-        }
-    }
     let distinct: Vec<String> = wanted
         .iter()
-        .flat_map(|(_, _, urls)| urls.iter().map(|u| u.url.clone()))
+        .flat_map(|(_, urls)| urls.iter().map(|u| u.url.clone()))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -262,12 +303,20 @@ fn network_phase(
     }
     let statuses = checker.check(&distinct);
     let mut out = Vec::new();
-    for (ctx, rule, urls) in wanted {
+    for ((collection_index, index, rule_index), urls) in wanted {
+        let collection = &collections[collection_index];
+        let ctx = PostContext {
+            post: &collection.posts[index],
+            index,
+            collection,
+            settings,
+            files,
+        };
         let answers: Vec<_> = urls
             .into_iter()
             .filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s)))
             .collect();
-        rule.check_network(&ctx, &answers, &mut out);
+        rules[rule_index].check_network(&ctx, &answers, &mut out);
     }
     out
 }
@@ -410,14 +459,9 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
                     _ => std::fs::read(root.join(rel))
                         .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
                 };
-                // Posts nobody asked findings for only feed collection rules: an outline is enough.
-                let depth = if requested {
-                    Depth::Full
-                } else {
-                    Depth::Outline
-                };
+                // Bodies are parsed in full by the per-post phase, one post at a time.
                 Ok(Loaded {
-                    post: Post::from_bytes_with(display, bytes, depth),
+                    post: Post::from_bytes_with(display, bytes, Depth::Outline),
                     requested,
                     fresh: None,
                 })

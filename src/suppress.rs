@@ -138,10 +138,12 @@ pub struct Suppressions<'a> {
 
 impl<'a> Suppressions<'a> {
     pub fn new(post: &'a Post) -> Self {
-        Suppressions {
-            post,
-            directives: directives(post),
-        }
+        Suppressions::with_directives(post, directives(post))
+    }
+
+    /// Suppressions from `directives` found earlier in `post` (by a fuller parse of it).
+    pub fn with_directives(post: &'a Post, directives: Vec<Directive>) -> Self {
+        Suppressions { post, directives }
     }
 
     pub fn is_suppressed(&self, rule: &str, at: usize) -> bool {

@@ -850,3 +850,27 @@ fn regression_a_folder_name_with_glob_characters_is_a_collection() {
         "src/data/[draft]/a.md:3:1: error[frontmatter-syntax] duplicate key `title`\n"
     );
 }
+
+#[test]
+fn a_directive_shown_in_code_suppresses_nothing() {
+    // Bodies are parsed in full one post at a time; suppressions must still come from that
+    // parse, which knows code spans and indented code, not from the outline kept afterwards.
+    let post = "---\ntitle: t\n---\n\nWrite `<!-- postlint-disable-file -->` to silence a file:\n\n    <!-- postlint-disable-file -->\n\nSee https://example.com for more.\n";
+    let dir = blog(&[("posts/a.md", post)]);
+    let out = stdout_of(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--select",
+            "bare-url",
+            "posts/a.md",
+        ],
+        0,
+    );
+    assert!(
+        out.starts_with("posts/a.md:9:5: info[bare-url] bare URL `https://example.com`"),
+        "{out}"
+    );
+}

@@ -158,6 +158,7 @@ pub fn decode(path: PathBuf, bytes: &[u8]) -> Option<Post> {
         },
         syntax: Vec::new(),
         encoding: None,
+        depth: crate::post::Depth::Outline,
     })
 }
 

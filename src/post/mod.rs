@@ -7,6 +7,7 @@ pub mod split;
 mod toml;
 mod yaml;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct Post {
     pub syntax: Vec<SyntaxProblem>,
     /// Set when the file is not UTF-8 text; nothing else is parsed then.
     pub encoding: Option<EncodingProblem>,
+    /// How much of the body was parsed.
+    pub depth: Depth,
 }
 
 /// How much of a body to parse.
@@ -108,6 +111,7 @@ impl Post {
             front_matter: None,
             syntax: Vec::new(),
             encoding: Some(EncodingProblem { span, message }),
+            depth: Depth::Full,
         }
     }
 
@@ -199,11 +203,37 @@ impl Post {
             body,
             syntax,
             encoding: None,
+            depth,
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// This post with its body parsed in full (itself when it already is).
+    pub fn with_full_body(&self) -> Cow<'_, Post> {
+        if self.depth == Depth::Full {
+            return Cow::Borrowed(self);
+        }
+        Cow::Owned(Post {
+            body: body::parse(&self.source, self.body.span.start),
+            depth: Depth::Full,
+            ..self.clone_without_body()
+        })
+    }
+
+    fn clone_without_body(&self) -> Post {
+        Post {
+            path: self.path.clone(),
+            source: self.source.clone(),
+            lines: self.lines.clone(),
+            front_matter: self.front_matter.clone(),
+            body: Body::default(),
+            syntax: self.syntax.clone(),
+            encoding: self.encoding.clone(),
+            depth: self.depth,
+        }
     }
 
     /// The top-level front-matter entry for `key`.

@@ -97,6 +97,8 @@ pub(crate) use declare_rule;
 /// What a per-post rule sees.
 pub struct PostContext<'a> {
     pub post: &'a Post,
+    /// The post's position in `collection.posts` (where an outline of it is kept).
+    pub index: usize,
     pub collection: &'a Collection,
     pub settings: &'a Settings,
     /// Which files exist (local images); the engine's cached view of the disk.

@@ -21,7 +21,7 @@ impl Rule for SeriesNumber {
         let Some(series) = &collection.series else {
             return;
         };
-        let Some(member) = collection.member_of(ctx.post) else {
+        let Some(member) = collection.member_of(ctx.index) else {
             return;
         };
         if let (Some(since), Some(n)) = (series.since, member.number)
