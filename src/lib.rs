@@ -3,6 +3,7 @@
 //! [`post::Post`] parses a file once; [`engine`] runs the [`rules`] over posts, collections and
 //! the network; [`report`] prints the [`diagnostic::Diagnostic`]s; [`run`] is the command line.
 
+pub mod cache_dir;
 pub mod cli;
 pub mod collection;
 pub mod config;

@@ -24,6 +24,14 @@ static LOOSE_GREETING: LazyLock<Regex> =
 /// The greetings detected without configuration, as `{n}` patterns.
 pub const GREETINGS: [&str; 2] = [r"第\s*{n}\s*封信", r"第\s*{n}\s*期"];
 
+/// [`GREETINGS`] compiled once per process (compiling them showed up in every editor save).
+pub static GREETING_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    GREETINGS
+        .iter()
+        .map(|g| number_regex(g).expect("built-in greeting is a valid regex"))
+        .collect()
+});
+
 /// Where a number was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
@@ -369,18 +377,17 @@ type Numbered = Vec<(usize, u64)>;
 pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<Series> {
     // (posts numbered, greeting regex, (post index, number) of each)
     let mut best: Option<(usize, Regex, Numbered)> = None;
-    for greeting in GREETINGS {
-        let regex = number_regex(greeting).expect("built-in greeting is a valid regex");
+    for regex in GREETING_REGEXES.iter() {
         let numbered: Vec<(usize, u64)> = posts
             .par_iter()
             .enumerate()
-            .filter_map(|(i, p)| body_number(&regex, p)?.number.map(|n| (i, n)))
+            .filter_map(|(i, p)| body_number(regex, p)?.number.map(|n| (i, n)))
             .collect();
         if best
             .as_ref()
             .is_none_or(|(count, ..)| numbered.len() > *count)
         {
-            best = Some((numbered.len(), regex, numbered));
+            best = Some((numbered.len(), regex.clone(), numbered));
         }
     }
     let (count, regex, numbered) = best?;

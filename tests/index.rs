@@ -71,6 +71,11 @@ fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
     assert_eq!(save(dir.path(), &copied, &[]), expected, "first save");
     let index_path = dir.path().join(INDEX);
     let index = std::fs::read(&index_path).expect("the first save writes the index");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".postlint-cache/.gitignore")).unwrap(),
+        "# Created by postlint: the cache is never committed.\n*\n",
+        "the cache keeps itself out of git"
+    );
     let stored = String::from_utf8_lossy(&index);
     assert!(stored.contains("newsletter-3.md") && stored.contains("这是我为你写的第 3 封信"));
     assert!(

@@ -188,7 +188,7 @@ impl Index {
         }
         let out = out.0;
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
+        crate::cache_dir::create(dir)?;
         let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &out)?;
         std::fs::rename(&tmp, &self.path)
@@ -197,11 +197,7 @@ impl Index {
 
 /// Deletes the index in `dir`; whether there was one.
 pub fn clear(dir: &Path) -> std::io::Result<bool> {
-    match std::fs::remove_file(dir.join(FILE_NAME)) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
-    }
+    crate::cache_dir::remove(dir, FILE_NAME)
 }
 
 /// The key of an index for `settings`: postlint's version and the body regexes prefixes are
@@ -217,10 +213,7 @@ pub fn key(regexes: &[Regex]) -> String {
 
 /// Every body regex a series of `settings` may read: the declared ones and the detected greetings.
 pub fn series_regexes(settings: &Settings) -> Vec<Regex> {
-    let mut regexes: Vec<Regex> = crate::series::GREETINGS
-        .iter()
-        .filter_map(|g| crate::series::number_regex(g).ok())
-        .collect();
+    let mut regexes: Vec<Regex> = crate::series::GREETING_REGEXES.clone();
     for collection in &settings.collections {
         if let SeriesChoice::Declared(series) = &collection.series
             && let Some(body) = &series.body

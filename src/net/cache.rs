@@ -109,7 +109,7 @@ impl Cache {
             return Ok(());
         }
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
+        crate::cache_dir::create(dir)?;
         let mut file = std::fs::read(&self.path)
             .ok()
             .and_then(|b| serde_json::from_slice::<File>(&b).ok())
@@ -130,11 +130,7 @@ impl Cache {
 
     /// Deletes the cache file.
     pub fn clear(dir: &Path) -> std::io::Result<bool> {
-        match std::fs::remove_file(dir.join(FILE_NAME)) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e),
-        }
+        crate::cache_dir::remove(dir, FILE_NAME)
     }
 }
 
