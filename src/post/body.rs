@@ -300,9 +300,9 @@ pub fn outline(text: &str, start: usize) -> Body {
         body.code.push(Span::new(from, text.len()));
     }
     let mut search = start;
-    while let Some(found) = text[search..].find("<!--") {
+    while let Some(found) = memchr::memmem::find(&text.as_bytes()[search..], b"<!--") {
         let at = search + found;
-        let Some(close) = text[at + 4..].find("-->") else {
+        let Some(close) = memchr::memmem::find(&text.as_bytes()[at + 4..], b"-->") else {
             break;
         };
         let end = at + 4 + close + 3;
