@@ -874,3 +874,51 @@ fn a_directive_shown_in_code_suppresses_nothing() {
         "{out}"
     );
 }
+
+#[test]
+fn a_collection_listed_first_keeps_its_files_when_only_a_later_one_is_linted() {
+    // `letters` claims its files first; linting one post of `posts` must not pull the letters
+    // into `posts` (where the shared slug would be a duplicate) by skipping the first walk.
+    let config = "[collections.letters]\ninclude = [\"posts/letters/*.md\"]\npreset = \"astro-paper\"\n\n[collections.posts]\ninclude = [\"posts/**/*.md\"]\npreset = \"astro-paper\"\n";
+    let post = "---\ntitle: t\nslug: same\n---\n\nText.\n";
+    let dir = blog(&[
+        ("postlint.toml", config),
+        ("posts/letters/a.md", post),
+        ("posts/b.md", post),
+    ]);
+    let out = stdout_of(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--select",
+            "slug-duplicate",
+            "posts/b.md",
+        ],
+        0,
+    );
+    assert_eq!(out, "No problems found in 1 post.\n");
+    // Both in one collection, the same two posts do share a slug.
+    std::fs::write(
+        dir.path().join("postlint.toml"),
+        "[collections.posts]\ninclude = [\"posts/**/*.md\"]\npreset = \"astro-paper\"\n",
+    )
+    .unwrap();
+    let out = stdout_of(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--select",
+            "slug-duplicate",
+            "posts/b.md",
+        ],
+        1,
+    );
+    assert!(
+        out.contains("posts/b.md:3:7: error[slug-duplicate]"),
+        "{out}"
+    );
+}

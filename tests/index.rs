@@ -141,3 +141,47 @@ fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
         .success();
     assert!(!index_path.exists());
 }
+
+#[test]
+fn a_save_in_one_collection_keeps_the_other_collections_entries() {
+    let config = format!(
+        "{NEWSLETTER_CONFIG}\n[collections.blog]\ninclude = [\"src/data/blog/*.md\"]\npreset = \"astro-paper\"\n"
+    );
+    let post = "---\ntitle: t\ndescription: d\npubDatetime: 2024-01-01T00:00:00Z\n---\n\n正文。\n";
+    let dir = blog(&[
+        ("postlint.toml", &config),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            &letter(2, "newsletter-2"),
+        ),
+        ("src/data/blog/a.md", post),
+        ("src/data/blog/b.md", post),
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let stored =
+        || String::from_utf8_lossy(&std::fs::read(dir.path().join(INDEX)).unwrap()).into_owned();
+    save(dir.path(), &letter(3, "newsletter-3"), &[]);
+    assert!(stored().contains("newsletter-1.md") && !stored().contains("blog/a.md"));
+    // A save in the blog walks only the blog: the letters' entries stay.
+    let output = postlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/data/blog/c.md",
+            "--format",
+            "concise",
+        ])
+        .write_stdin(post)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let both = stored();
+    assert!(
+        both.contains("blog/a.md") && both.contains("newsletter-1.md"),
+        "{both}"
+    );
+}
