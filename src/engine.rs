@@ -80,8 +80,9 @@ pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
     let collections = load(request, &mut errors);
     let mut outcome = lint_loaded(rules, request, &collections);
     outcome.errors = errors;
-    // Freeing thousands of posts took a twentieth of an editor save; the report need not wait.
-    std::thread::spawn(move || drop(collections));
+    // Freeing thousands of posts took a twentieth of an editor save; the report need not wait
+    // (and when no thread can be started, they are freed here).
+    let _ = std::thread::Builder::new().spawn(move || drop(collections));
     outcome
 }
 
@@ -136,7 +137,10 @@ pub fn lint_loaded(
                 }
                 // Directives come from the full parse: the outline kept takes a comment shown in
                 // a code span for a real one.
-                pass.directives = (post.path.clone(), suppress::directives(&post));
+                let directives = suppress::directives(&post);
+                if !directives.is_empty() {
+                    pass.directives = Some((post.path.clone(), directives));
+                }
                 pass
             })
         })
@@ -147,9 +151,7 @@ pub fn lint_loaded(
     for pass in passes {
         diagnostics.extend(pass.diagnostics);
         wanted.extend(pass.urls);
-        if !pass.directives.1.is_empty() {
-            directives.insert(pass.directives.0, pass.directives.1);
-        }
+        directives.extend(pass.directives);
     }
 
     for collection in collections {
@@ -277,8 +279,8 @@ struct PostPass {
     diagnostics: Vec<Diagnostic>,
     /// URLs each network rule wants checked, by (collection, post, rule) index.
     urls: Vec<(UrlWanted, Vec<UrlUse>)>,
-    /// The post's suppression directives.
-    directives: (PathBuf, Vec<Directive>),
+    /// The post's suppression directives, when it has any.
+    directives: Option<(PathBuf, Vec<Directive>)>,
 }
 
 /// (collection, post, rule) indexes of a network rule's URLs.

@@ -224,18 +224,20 @@ pub fn read_range(post: &Post, regexes: &[Regex]) -> Option<Span> {
     regexes
         .iter()
         .filter_map(|regex| body_number(regex, post).map(|m| m.whole))
-        .chain(loose_greeting_without_number(post))
+        .chain(loose_greeting_without_number(post).map(|(whole, _)| whole))
         .reduce(|a, b| Span::new(a.start.min(b.start), a.end.max(b.end)))
 }
 
-/// A greeting whose number is missing or unreadable (`第 n 封信` in a template).
-fn loose_greeting_without_number(post: &Post) -> Option<Span> {
+/// A greeting whose number is missing or unreadable (`第 n 封信` in a template): the whole
+/// greeting and its number.
+fn loose_greeting_without_number(post: &Post) -> Option<(Span, Span)> {
     let body = post.body.span;
     let text = &post.source[body.range()];
+    let at = |m: regex::Match<'_>| Span::new(body.start + m.start(), body.start + m.end());
     LOOSE_GREETING.captures_iter(text).find_map(|c| {
-        let group = c.get(1)?;
-        let span = Span::new(body.start + group.start(), body.start + group.end());
-        (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some(span)
+        let (whole, group) = (at(c.get(0)?), c.get(1)?);
+        let span = at(group);
+        (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some((whole, span))
     })
 }
 
@@ -333,7 +335,7 @@ impl Series {
     /// A greeting whose number is missing or unreadable (`第 n 封信` in a template), for spans and membership.
     pub fn greeting_without_number(&self, post: &Post) -> Option<Span> {
         self.body.as_ref()?;
-        loose_greeting_without_number(post)
+        loose_greeting_without_number(post).map(|(_, number)| number)
     }
 
     /// Whether `n` is an intentional gap.

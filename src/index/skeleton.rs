@@ -367,7 +367,7 @@ mod tests {
     }
 
     /// Posts whose series sources are easy to get wrong from a part of the text.
-    const POSTS: [&str; 7] = [
+    const POSTS: [&str; 8] = [
         "---\ntitle: \"一颗小树 #99\"\npostSlug: newsletter-99\ntags: [newsletter, 生活]\n---\n\n```\n第 1 封信\n```\n<!-- 第 2 封信 -->\n\n# 第 99 期\n\n这是我为你写的第 99 封信。当写到第 50 封信时……\n\n正文。\n",
         "---\ntitle: t\ndraft: true\npubDatetime: 2024-02-16T08:17:52Z\nnested:\n  a: [1, 2.5, null, \"x\"]\n---\n正文没有问候。\n",
         "---\ntitle: 模板\n---\n这是我为你写的第 n 封信。\n后来又写了第 3 封信。\n",
@@ -375,6 +375,7 @@ mod tests {
         "---\ntitle: a\n\n正文永远不会结束 第 5 封信\n",
         "no front matter at all, 第 八 封信\r\n\r\nmore\r\n",
         "---\n- a\n- b\n---\n第 1 封信\n",
+        "---\ntitle: t\n---\n前言。\n正文第\nn 封信，换了行。\n\n后文。\n",
     ];
 
     #[test]
