@@ -1,19 +1,60 @@
-//! The cache folder (`.postlint-cache/`): created with a `.gitignore` that keeps it out of git.
+//! The cache folder (`.postlint-cache/`): created with a `.gitignore` that keeps it out of git,
+//! written through temporary files that nothing planted in a repository can redirect.
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Cache files larger than this are not read (a planted file must not exhaust memory).
+pub const MAX_FILE: u64 = 512 * 1024 * 1024;
 
 /// Creates `dir` if needed, with a `.gitignore` of `*` (as ruff and pytest do), so the cache
-/// never shows up as untracked files even where `postlint init` was not run.
+/// never shows up as untracked files even where `postlint init` was not run. A `dir` that is a
+/// symbolic link is refused: a repository could point it anywhere.
 pub fn create(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            ignore,
-            "# Created by postlint: the cache is never committed.\n*\n",
-        )?;
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other(format!(
+            "{}: the cache folder is a symbolic link; not written",
+            dir.display()
+        )));
     }
-    Ok(())
+    std::fs::create_dir_all(dir)?;
+    match new_file(&dir.join(".gitignore")) {
+        Ok(mut file) => {
+            file.write_all(b"# Created by postlint: the cache is never committed.\n*\n")
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces `dir/name` with `bytes` through a fresh temporary file and a rename, so a reader
+/// never sees half a file and no existing file or link is written through.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    create(dir)?;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = new_file(&tmp).and_then(|mut file| file.write_all(bytes));
+    match written.and_then(|()| std::fs::rename(&tmp, dir.join(name))) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Reads `dir/name` unless it is missing or larger than [`MAX_FILE`].
+pub fn read(dir: &Path, name: &str) -> Option<Vec<u8>> {
+    let path = dir.join(name);
+    let size = std::fs::metadata(&path).ok()?.len();
+    (size <= MAX_FILE)
+        .then(|| std::fs::read(&path).ok())
+        .flatten()
 }
 
 /// Deletes the cache file `name` in `dir`; whether there was one.
@@ -22,5 +63,53 @@ pub fn remove(dir: &Path, name: &str) -> std::io::Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// Creates a file that must not exist yet (`O_EXCL`: a symbolic link there is not followed).
+fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_replace_the_file_and_leave_no_temporary_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        write(&cache, "f", b"one").unwrap();
+        write(&cache, "f", b"two").unwrap();
+        assert_eq!(read(&cache, "f").unwrap(), b"two");
+        let mut names: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".gitignore", "f"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_planted_in_a_repository_are_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        // The cache folder itself is a link: nothing is written.
+        let linked = dir.path().join("linked-cache");
+        std::os::unix::fs::symlink(&outside, &linked).unwrap();
+        assert!(write(&linked, "f", b"x").is_err());
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        // A `.gitignore` that is a (dangling) link is left alone, not followed.
+        let cache = dir.path().join("cache");
+        std::fs::create_dir(&cache).unwrap();
+        let target = outside.join("planted");
+        std::os::unix::fs::symlink(&target, cache.join(".gitignore")).unwrap();
+        write(&cache, "f", b"x").unwrap();
+        assert!(!target.exists());
     }
 }

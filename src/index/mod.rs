@@ -84,7 +84,8 @@ struct Slot {
 }
 
 pub struct Index {
-    path: PathBuf,
+    /// The cache folder.
+    dir: PathBuf,
     key: String,
     /// The file as read: entries are decoded from it in place, only when asked for.
     stored: Vec<u8>,
@@ -98,11 +99,10 @@ pub struct Index {
 impl Index {
     /// The index in `dir` for `key`; empty when missing, unreadable or for another key.
     pub fn open(dir: &Path, key: String) -> Index {
-        let path = dir.join(FILE_NAME);
-        let stored = std::fs::read(&path).unwrap_or_default();
+        let stored = crate::cache_dir::read(dir, FILE_NAME).unwrap_or_default();
         let slots = decode(&stored, &key).unwrap_or_default();
         Index {
-            path,
+            dir: dir.to_owned(),
             key,
             stored,
             slots,
@@ -186,12 +186,7 @@ impl Index {
             out.u64(stamp.changed_ns as u64);
             out.bytes(skeleton);
         }
-        let out = out.0;
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::cache_dir::create(dir)?;
-        let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &out)?;
-        std::fs::rename(&tmp, &self.path)
+        crate::cache_dir::write(&self.dir, FILE_NAME, &out.0)
     }
 }
 

@@ -48,9 +48,9 @@ impl Cache {
     /// Opens the cache in `dir`; a missing file is an empty cache, a corrupt one too (with a warning).
     pub fn open(dir: &Path, ttl: Duration) -> (Cache, Option<String>) {
         let path = dir.join(FILE_NAME);
-        let (entries, warning) = match std::fs::read(&path) {
-            Err(_) => (BTreeMap::new(), None),
-            Ok(bytes) => match serde_json::from_slice::<File>(&bytes) {
+        let (entries, warning) = match crate::cache_dir::read(dir, FILE_NAME) {
+            None => (BTreeMap::new(), None),
+            Some(bytes) => match serde_json::from_slice::<File>(&bytes) {
                 Ok(file) if file.version == VERSION => (file.entries, None),
                 Ok(_) => (BTreeMap::new(), None),
                 Err(e) => (
@@ -109,9 +109,7 @@ impl Cache {
             return Ok(());
         }
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        crate::cache_dir::create(dir)?;
-        let mut file = std::fs::read(&self.path)
-            .ok()
+        let mut file = crate::cache_dir::read(dir, FILE_NAME)
             .and_then(|b| serde_json::from_slice::<File>(&b).ok())
             .filter(|f| f.version == VERSION)
             .unwrap_or_default();
@@ -120,12 +118,8 @@ impl Cache {
         file.entries.retain(|_, e| e.checked_at >= oldest);
         file.entries
             .extend(fresh.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec(&file).map_err(std::io::Error::other)?,
-        )?;
-        std::fs::rename(&tmp, &self.path)
+        let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
+        crate::cache_dir::write(dir, FILE_NAME, &bytes)
     }
 
     /// Deletes the cache file.
