@@ -367,58 +367,23 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     });
     let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
 
-    // Every file of every collection, each in the first collection that claims it. Collections
-    // holding nothing asked for are walked only when they could claim a file first.
-    let prefixes: Vec<BTreeSet<PathBuf>> = settings
-        .collections
-        .iter()
-        .map(|c| {
-            c.include_patterns
-                .iter()
-                .map(|p| discover::literal_prefix(p))
-                .collect()
-        })
-        .collect();
-    let asked: Vec<bool> = settings
-        .collections
-        .iter()
-        .enumerate()
-        .map(|(index, _)| {
-            requested.as_ref().is_none_or(|r| {
-                r.iter().any(|rel| {
-                    settings.collections.iter().position(|c| c.contains(rel)) == Some(index)
-                })
-            })
-        })
-        .collect();
-    let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
-        a.iter()
-            .any(|p| b.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
-    };
-    let walked: Vec<bool> = (0..settings.collections.len())
-        .map(|j| {
-            asked[j]
-                || (j + 1..asked.len()).any(|i| asked[i] && overlap(&prefixes[i], &prefixes[j]))
-        })
-        .collect();
-    let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
-    let mut seen = HashSet::new();
-    for (index, collection) in settings.collections.iter().enumerate() {
-        if !walked[index] {
-            continue;
-        }
-        for prefix in &prefixes[index] {
-            for file in discover::markdown_files(&root.join(prefix)) {
-                let rel = rel(&file);
-                if collection.contains(&rel)
-                    && !settings.is_excluded(&rel)
-                    && seen.insert(rel.clone())
-                {
-                    files[index].push(rel);
-                }
-            }
-        }
-    }
+    // The outline index, when the request has a cache folder, is read while the folders are walked.
+    let regexes = index::series_regexes(settings);
+    let (
+        mut index,
+        Walk {
+            mut files,
+            seen,
+            walked,
+        },
+    ) = std::thread::scope(|scope| {
+        let opening = request
+            .index_dir
+            .as_deref()
+            .map(|dir| scope.spawn(|| Index::open(dir, index::key(&regexes))));
+        let walk = walk(settings, &root, requested.as_ref(), &rel);
+        (opening.and_then(|thread| thread.join().ok()), walk)
+    });
 
     // An unsaved buffer outside every collection is still linted, on its own.
     let mut extra: Option<CollectionSettings> = None;
@@ -432,12 +397,6 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         }
     }
 
-    // The outline index serves posts nobody asked about, when the request has a cache folder.
-    let regexes = index::series_regexes(settings);
-    let mut index = request
-        .index_dir
-        .as_deref()
-        .map(|dir| Index::open(dir, index::key(&regexes)));
     let now = SystemTime::now();
 
     let mut collections = Vec::new();
@@ -508,6 +467,81 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         let _ = index.save();
     }
     collections
+}
+
+/// The Markdown files of each collection, relative to the root.
+struct Walk {
+    /// By collection, each file in the first collection that claims it.
+    files: Vec<Vec<String>>,
+    /// Every file found.
+    seen: HashSet<String>,
+    /// Whether each collection was walked.
+    walked: Vec<bool>,
+}
+
+/// Finds the files of every collection. Collections holding nothing `requested` (all when
+/// `None`) are walked only when they could claim a file first.
+fn walk(
+    settings: &Settings,
+    root: &Path,
+    requested: Option<&HashSet<String>>,
+    rel: &dyn Fn(&Path) -> String,
+) -> Walk {
+    let prefixes: Vec<BTreeSet<PathBuf>> = settings
+        .collections
+        .iter()
+        .map(|c| {
+            c.include_patterns
+                .iter()
+                .map(|p| discover::literal_prefix(p))
+                .collect()
+        })
+        .collect();
+    let asked: Vec<bool> = settings
+        .collections
+        .iter()
+        .enumerate()
+        .map(|(index, _)| {
+            requested.is_none_or(|r| {
+                r.iter().any(|rel| {
+                    settings.collections.iter().position(|c| c.contains(rel)) == Some(index)
+                })
+            })
+        })
+        .collect();
+    let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
+        a.iter()
+            .any(|p| b.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
+    };
+    let walked: Vec<bool> = (0..settings.collections.len())
+        .map(|j| {
+            asked[j]
+                || (j + 1..asked.len()).any(|i| asked[i] && overlap(&prefixes[i], &prefixes[j]))
+        })
+        .collect();
+    let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
+    let mut seen = HashSet::new();
+    for (index, collection) in settings.collections.iter().enumerate() {
+        if !walked[index] {
+            continue;
+        }
+        for prefix in &prefixes[index] {
+            for file in discover::markdown_files(&root.join(prefix)) {
+                let rel = rel(&file);
+                if collection.contains(&rel)
+                    && !settings.is_excluded(&rel)
+                    && seen.insert(rel.clone())
+                {
+                    files[index].push(rel);
+                }
+            }
+        }
+    }
+    Walk {
+        files,
+        seen,
+        walked,
+    }
 }
 
 /// What loading one file gave.
