@@ -121,18 +121,15 @@ fn plain_host(after_slashes: &str) -> bool {
     let host = &after_slashes[..after_slashes
         .find(['/', '?', '#'])
         .unwrap_or(after_slashes.len())];
-    let labels: Vec<&str> = host.split('.').collect();
-    !host.is_empty()
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && !starts_with_ignore_case(label, "xn--")
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        && labels
-            .last()
-            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_alphabetic()))
+    let plain_label = |label: &str| {
+        !label.is_empty()
+            && !starts_with_ignore_case(label, "xn--")
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let last = host.rsplit('.').next().unwrap_or_default();
+    host.split('.').all(plain_label) && last.starts_with(|c: char| c.is_ascii_alphabetic())
 }
 
 /// Hosts where `http://` is expected: the author's own machine and reserved test names.

@@ -4,10 +4,17 @@
 //! It gives no span for a link's URL, so [`destination`] scans it from the construct's text.
 
 use std::cell::RefCell;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use pulldown_cmark::{BrokenLink, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostic::Span;
+
+// Searchers built once: building one per search cost more than the search.
+static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!--"));
+static COMMENT_CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-->"));
 
 /// What the parser found in a body.
 #[derive(Clone, Debug, Default)]
@@ -103,7 +110,7 @@ pub fn parse(text: &str, start: usize) -> Body {
         unresolved.borrow_mut().push(UnresolvedRef {
             kind,
             span,
-            label: broken.reference.to_string(),
+            label: broken.reference.into_string(),
         });
         None::<(CowStr<'_>, CowStr<'_>)>
     };
@@ -143,7 +150,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     kind,
                     LinkKind::Reference | LinkKind::Collapsed | LinkKind::Shortcut
                 ) {
-                    id.to_string()
+                    id.into_string()
                 } else {
                     String::new()
                 };
@@ -151,10 +158,10 @@ pub fn parse(text: &str, start: usize) -> Body {
                     kind,
                     image,
                     span,
-                    url: dest_url.to_string(),
+                    url: dest_url.into_string(),
                     url_span: span,
                     text: String::new(),
-                    title: title.to_string(),
+                    title: title.into_string(),
                     has_alt: false,
                     reference,
                 };
@@ -221,7 +228,7 @@ pub fn parse(text: &str, start: usize) -> Body {
         body.ref_defs.push(RefDef {
             label: label.to_owned(),
             span,
-            url: def.dest.to_string(),
+            url: def.dest.as_ref().to_owned(),
             url_span,
         });
     }
@@ -300,9 +307,9 @@ pub fn outline(text: &str, start: usize) -> Body {
         body.code.push(Span::new(from, text.len()));
     }
     let mut search = start;
-    while let Some(found) = memchr::memmem::find(&text.as_bytes()[search..], b"<!--") {
+    while let Some(found) = COMMENT_OPEN.find(&text.as_bytes()[search..]) {
         let at = search + found;
-        let Some(close) = memchr::memmem::find(&text.as_bytes()[at + 4..], b"-->") else {
+        let Some(close) = COMMENT_CLOSE.find(&text.as_bytes()[at + 4..]) else {
             break;
         };
         let end = at + 4 + close + 3;

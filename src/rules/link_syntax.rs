@@ -2,6 +2,8 @@
 
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
+
 use regex::Regex;
 
 use super::{PostContext, Rule, declare_rule};
@@ -35,6 +37,11 @@ static SPACE_IN_URL: LazyLock<Regex> = LazyLock::new(|| {
 /// `Kimi(https://kimi.moonshot.cn/)`
 static PSEUDO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\p{L}\p{N}_]\((https?://[^\s()]+)\)").expect("valid regex"));
+// Substrings every match of a pattern holds, searched first (searchers built once).
+static BACKWARDS_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b")["));
+static SPACE_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"] "));
+static TAB_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"]\t"));
+static PSEUDO_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"(http"));
 
 impl Rule for LinkSyntax {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -56,7 +63,7 @@ impl Rule for LinkSyntax {
         let mut reversed_labels = Vec::new();
 
         // Cheap substring tests first: most posts hold none of these shapes.
-        let reversed = if memchr::memmem::find(text.as_bytes(), b")[").is_some() {
+        let reversed = if BACKWARDS_HINT.find(text.as_bytes()).is_some() {
             REVERSED.captures_iter(text).collect()
         } else {
             Vec::new()
@@ -89,8 +96,8 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        let spaced = if memchr::memmem::find(text.as_bytes(), b"] ").is_some()
-            || memchr::memmem::find(text.as_bytes(), b"]\t").is_some()
+        let spaced = if SPACE_HINT.find(text.as_bytes()).is_some()
+            || TAB_HINT.find(text.as_bytes()).is_some()
         {
             SPACED.captures_iter(text).collect()
         } else {
@@ -212,7 +219,7 @@ impl Rule for LinkSyntax {
 
         for &run in &body.plain_text {
             let run_text = &source[run.range()];
-            if memchr::memmem::find(run_text.as_bytes(), b"(http").is_none() {
+            if PSEUDO_HINT.find(run_text.as_bytes()).is_none() {
                 continue;
             }
             for c in PSEUDO.captures_iter(run_text) {
