@@ -5,7 +5,7 @@
 //! An entry is trusted only while its file has the same size, modification and change times and
 //! inode as when it was read (git's index works the same way); files changed in the last seconds
 //! are not stored, so a change within one timestamp tick cannot go unnoticed. The index is keyed
-//! by postlint's version and the series regexes the prefixes were cut for: a new version or
+//! by postlint's version and the series regexes the skeletons were cut for: a new version or
 //! another series pattern starts a fresh index. Any unreadable or foreign file is an empty index.
 
 mod skeleton;
@@ -41,7 +41,8 @@ impl Stamp {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let ns = |secs: i64, nanos: i64| secs.saturating_mul(1_000_000_000) + nanos;
+            let ns =
+                |secs: i64, nanos: i64| secs.saturating_mul(1_000_000_000).saturating_add(nanos);
             Stamp {
                 size: meta.len(),
                 modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
@@ -195,8 +196,7 @@ pub fn clear(dir: &Path) -> std::io::Result<bool> {
     crate::cache_dir::remove(dir, FILE_NAME)
 }
 
-/// The key of an index for `settings`: postlint's version and the body regexes prefixes are
-/// cut for.
+/// The key of an index: postlint's version and the body regexes its skeletons are cut for.
 pub fn key(regexes: &[Regex]) -> String {
     let mut key = format!("postlint {}", env!("CARGO_PKG_VERSION"));
     for regex in regexes {
