@@ -1,0 +1,276 @@
+//! Finding, reading and parsing the posts of the collections a request involves (outlines;
+//! posts nobody asked about from the outline index when it is there).
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+use regex::Regex;
+
+use super::Request;
+use crate::collection::Collection;
+use crate::discover;
+use crate::index::{self, Index, Stamp};
+use crate::post::{Depth, Post};
+use crate::settings::{CollectionSettings, Settings};
+
+/// Finds, reads and parses the posts of every collection involved in the request.
+pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
+    let settings = request.settings;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = discover::normalize(&cwd.join(&settings.root));
+    let root_slash = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
+    let rel = |abs: &Path| match abs.to_str().and_then(|a| a.strip_prefix(&root_slash)) {
+        // The walker's own paths: plain names below the root (the common, cheap case).
+        Some(below) if !below.split('/').any(|c| matches!(c, "" | "." | "..")) => below.to_owned(),
+        _ => discover::slash_path(&discover::relative(abs, &root)),
+    };
+
+    let stdin_rel = request
+        .stdin
+        .as_ref()
+        .map(|(path, _)| rel(&discover::normalize(path)));
+    let requested: Option<Vec<String>> = request.paths.as_ref().map(|paths| {
+        paths
+            .iter()
+            .map(|p| discover::normalize(p))
+            .flat_map(|p| {
+                if p.is_dir() {
+                    discover::markdown_files(&p)
+                        .iter()
+                        .map(|f| rel(f))
+                        .collect()
+                } else {
+                    vec![rel(&p)]
+                }
+            })
+            .chain(stdin_rel.clone())
+            .collect()
+    });
+    // An unsaved buffer alone asks for findings on that buffer only.
+    let requested = requested.or_else(|| stdin_rel.clone().map(|rel| vec![rel]));
+    let requested: Option<HashSet<String>> = requested.map(|r| {
+        r.into_iter()
+            .filter(|rel| !settings.is_excluded(rel))
+            .collect()
+    });
+    let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
+
+    // The outline index, when the request has a cache folder, is read while the folders are walked.
+    let regexes = index::series_regexes(settings);
+    let (
+        mut index,
+        Walk {
+            mut files,
+            seen,
+            walked,
+        },
+    ) = std::thread::scope(|scope| {
+        let opening = request
+            .index_dir
+            .as_deref()
+            .map(|dir| scope.spawn(|| Index::open(dir, index::key(&regexes))));
+        let walk = walk(settings, &root, requested.as_ref(), &rel);
+        (opening.and_then(|thread| thread.join().ok()), walk)
+    });
+
+    // An unsaved buffer outside every collection is still linted, on its own.
+    let mut extra: Option<CollectionSettings> = None;
+    if let Some(rel) = &stdin_rel
+        && !settings.is_excluded(rel)
+        && !files.iter().flatten().any(|f| f == rel)
+    {
+        match settings.collections.iter().position(|c| c.contains(rel)) {
+            Some(index) => files[index].push(rel.clone()),
+            None => extra = Some(CollectionSettings::standalone(rel)),
+        }
+    }
+
+    let now = SystemTime::now();
+
+    let mut collections = Vec::new();
+    let groups = settings
+        .collections
+        .iter()
+        .zip(files)
+        .map(|(c, f)| (c.clone(), f))
+        .chain(extra.map(|c| (c, vec![stdin_rel.clone().unwrap_or_default()])));
+    for (collection, files) in groups {
+        if !files.iter().any(|f| is_requested(f)) {
+            continue;
+        }
+        let parsed: Vec<Result<Loaded, String>> = files
+            .par_iter()
+            .map(|rel| {
+                let display = discover::normalize(&settings.root.join(rel));
+                let requested = is_requested(rel);
+                let bytes = match (&request.stdin, &stdin_rel) {
+                    _ if request.buffers.contains_key(&display) => {
+                        request.buffers[&display].clone().into_bytes()
+                    }
+                    (Some((_, text)), Some(s)) if s == rel => text.clone().into_bytes(),
+                    _ if !requested && index.is_some() => {
+                        let index = index.as_ref().expect("checked in the guard");
+                        return load_outline(&root, rel, display, index, &regexes);
+                    }
+                    _ => std::fs::read(root.join(rel))
+                        .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
+                };
+                // Bodies are parsed in full by the per-post phase, one post at a time.
+                Ok(Loaded {
+                    post: Post::from_bytes_with(display, bytes, Depth::Outline),
+                    requested,
+                    fresh: None,
+                })
+            })
+            .collect();
+        let mut posts = Vec::with_capacity(parsed.len());
+        let mut flags = Vec::with_capacity(parsed.len());
+        let mut rels = Vec::with_capacity(parsed.len());
+        for (result, rel) in parsed.into_iter().zip(files.iter()) {
+            match result {
+                Ok(loaded) => {
+                    if let (Some(index), Some((stamp, skeleton))) = (&mut index, loaded.fresh) {
+                        index.insert(rel, stamp, skeleton, now);
+                    }
+                    posts.push(loaded.post);
+                    flags.push(loaded.requested);
+                    rels.push(rel.clone());
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        collections.push(Collection::new(&collection, posts, rels, flags));
+    }
+    if let Some(index) = &mut index {
+        // Files of collections not walked this time stay; the walked ones are complete.
+        index.retain(|rel| {
+            seen.contains(rel)
+                || !settings
+                    .collections
+                    .iter()
+                    .zip(&walked)
+                    .any(|(c, walked)| *walked && c.contains(rel))
+        });
+        // The index only saves time: a cache folder that cannot be written changes no finding.
+        let _ = index.save();
+    }
+    collections
+}
+
+/// The Markdown files of each collection, relative to the root.
+struct Walk {
+    /// By collection, each file in the first collection that claims it.
+    files: Vec<Vec<String>>,
+    /// Every file found.
+    seen: HashSet<String>,
+    /// Whether each collection was walked.
+    walked: Vec<bool>,
+}
+
+/// Finds the files of every collection. Collections holding nothing `requested` (all when
+/// `None`) are walked only when they could claim a file first.
+fn walk(
+    settings: &Settings,
+    root: &Path,
+    requested: Option<&HashSet<String>>,
+    rel: &dyn Fn(&Path) -> String,
+) -> Walk {
+    let prefixes: Vec<BTreeSet<PathBuf>> = settings
+        .collections
+        .iter()
+        .map(|c| {
+            c.include_patterns
+                .iter()
+                .map(|p| discover::literal_prefix(p))
+                .collect()
+        })
+        .collect();
+    let asked: Vec<bool> = settings
+        .collections
+        .iter()
+        .enumerate()
+        .map(|(index, _)| {
+            requested.is_none_or(|r| {
+                r.iter().any(|rel| {
+                    settings.collections.iter().position(|c| c.contains(rel)) == Some(index)
+                })
+            })
+        })
+        .collect();
+    let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
+        a.iter()
+            .any(|p| b.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
+    };
+    let walked: Vec<bool> = (0..settings.collections.len())
+        .map(|j| {
+            asked[j]
+                || (j + 1..asked.len()).any(|i| asked[i] && overlap(&prefixes[i], &prefixes[j]))
+        })
+        .collect();
+    let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
+    let mut seen = HashSet::new();
+    for (index, collection) in settings.collections.iter().enumerate() {
+        if !walked[index] {
+            continue;
+        }
+        for prefix in &prefixes[index] {
+            for file in discover::markdown_files(&root.join(prefix)) {
+                let rel = rel(&file);
+                if collection.contains(&rel)
+                    && !settings.is_excluded(&rel)
+                    && seen.insert(rel.clone())
+                {
+                    files[index].push(rel);
+                }
+            }
+        }
+    }
+    Walk {
+        files,
+        seen,
+        walked,
+    }
+}
+
+/// What loading one file gave.
+struct Loaded {
+    post: Post,
+    requested: bool,
+    /// A skeleton to store in the outline index, with the stamp of the file it was made from.
+    fresh: Option<(Stamp, Vec<u8>)>,
+}
+
+/// A post nobody asked findings for: from the outline index when its file is unchanged, else
+/// read and outlined (and its skeleton kept for the index).
+fn load_outline(
+    root: &Path,
+    rel: &str,
+    display: PathBuf,
+    index: &Index,
+    regexes: &[Regex],
+) -> Result<Loaded, String> {
+    let path = root.join(rel);
+    let shown = display.display().to_string();
+    let cannot = |e: std::io::Error| format!("{shown}: cannot read: {e}");
+    let stamp = Stamp::of(&std::fs::metadata(&path).map_err(cannot)?);
+    if let Some(post) = index.post(rel, &stamp, display.clone()) {
+        return Ok(Loaded {
+            post,
+            requested: false,
+            fresh: None,
+        });
+    }
+    let bytes = std::fs::read(&path).map_err(cannot)?;
+    let post = Post::from_bytes_with(display, bytes, Depth::Outline);
+    let fresh = post
+        .encoding
+        .is_none()
+        .then(|| (stamp, index::skeleton_of(&post, regexes)));
+    Ok(Loaded {
+        post,
+        requested: false,
+        fresh,
+    })
+}
