@@ -886,37 +886,25 @@ fn a_collection_listed_first_keeps_its_files_when_only_a_later_one_is_linted() {
         ("posts/letters/a.md", post),
         ("posts/b.md", post),
     ]);
-    let out = stdout_of(
-        dir.path(),
-        &[
+    let lint_b = |code| {
+        let args = [
             "check",
             "--format",
             "concise",
             "--select",
             "slug-duplicate",
             "posts/b.md",
-        ],
-        0,
-    );
-    assert_eq!(out, "No problems found in 1 post.\n");
+        ];
+        stdout_of(dir.path(), &args, code)
+    };
+    assert_eq!(lint_b(0), "No problems found in 1 post.\n");
     // Both in one collection, the same two posts do share a slug.
     std::fs::write(
         dir.path().join("postlint.toml"),
         "[collections.posts]\ninclude = [\"posts/**/*.md\"]\npreset = \"astro-paper\"\n",
     )
     .unwrap();
-    let out = stdout_of(
-        dir.path(),
-        &[
-            "check",
-            "--format",
-            "concise",
-            "--select",
-            "slug-duplicate",
-            "posts/b.md",
-        ],
-        1,
-    );
+    let out = lint_b(1);
     assert!(
         out.contains("posts/b.md:3:7: error[slug-duplicate]"),
         "{out}"
