@@ -25,7 +25,7 @@ pub enum Command {
     Series(SeriesArgs),
     /// Speak the Language Server Protocol over standard input and output (for editors).
     Server,
-    /// Manage the network cache.
+    /// Manage the cache folder (network results and the outline index).
     Cache {
         #[command(subcommand)]
         action: CacheAction,
@@ -50,7 +50,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CacheAction {
-    /// Delete the cached network results.
+    /// Delete the cached network results and the outline index.
     Clear {
         /// The cache folder [default: .postlint-cache in the project of the current folder].
         #[arg(long, value_name = "DIR")]
@@ -141,10 +141,10 @@ pub struct CheckArgs {
     /// Let network checks reach private, loopback and link-local addresses (tests, intranets).
     #[arg(long)]
     pub allow_private: bool,
-    /// Where network results are cached [default: .postlint-cache in the project].
+    /// Where network results and the outline index are kept [default: .postlint-cache in the project].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Neither read nor write the network cache.
+    /// Neither read nor write the cache folder (network results, outline index): every file is read.
     #[arg(long)]
     pub no_cache: bool,
     /// Take this instant as "now" for date rules (RFC 3339, e.g. `2024-02-16T08:00:00Z`).

@@ -83,7 +83,8 @@ pub fn post_dates<'a>(post: &'a Post, schema: &'a Schema) -> Vec<PostDate<'a>> {
         .collect()
 }
 
-/// Whether the post is a draft (`draft: true`, or `published: false` for Jekyll and Hexo).
+/// Whether the post is a draft (`draft: true`, or `published: false` as Jekyll and Hexo write it;
+/// both count under every preset).
 pub fn is_draft(post: &Post) -> bool {
     post.field("draft")
         .is_some_and(|e| e.value.value == Value::Bool(true))
