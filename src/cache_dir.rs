@@ -5,6 +5,14 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// The cache folder's name, at the project root.
+pub const NAME: &str = ".postlint-cache";
+
+/// The cache folder of the project rooted at `root`.
+pub fn of_project(root: &Path) -> std::path::PathBuf {
+    root.join(NAME)
+}
+
 /// Cache files larger than this are not read (a planted file must not exhaust memory).
 pub const MAX_FILE: u64 = 512 * 1024 * 1024;
 

@@ -187,6 +187,14 @@ impl Diagnostic {
         self
     }
 
+    /// The message, then `help: …` on a line of its own (for formats with one text field).
+    pub fn message_with_help(&self) -> String {
+        match &self.help {
+            Some(help) => format!("{}\nhelp: {help}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

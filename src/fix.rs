@@ -1,6 +1,6 @@
 //! `--fix`: apply the fixes rules attach, re-lint until nothing changes, write atomically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -89,38 +89,35 @@ pub fn fix_in_memory(request: &Request<'_>, unsafe_fixes: bool) -> Fixed {
             }
         }
         if !changed {
-            let changes = originals
-                .into_iter()
-                .filter_map(|(path, original)| {
-                    request
-                        .buffers
-                        .remove(&path)
-                        .filter(|f| *f != original)
-                        .map(|fixed| (path, (original, fixed)))
-                })
-                .collect();
             return Fixed {
-                changes,
+                changes: changes(originals, request.buffers),
                 remaining: outcome,
                 converged: true,
             };
         }
     }
     let remaining = engine::lint(&request);
-    let changes = originals
-        .into_iter()
-        .filter_map(|(path, original)| {
-            request
-                .buffers
-                .remove(&path)
-                .map(|fixed| (path, (original, fixed)))
-        })
-        .collect();
     Fixed {
-        changes,
+        changes: changes(originals, request.buffers),
         remaining,
         converged: false,
     }
+}
+
+/// The files whose fixed text differs from what was read: (original, fixed) by path.
+fn changes(
+    originals: BTreeMap<PathBuf, String>,
+    mut fixed: HashMap<PathBuf, String>,
+) -> BTreeMap<PathBuf, (String, String)> {
+    originals
+        .into_iter()
+        .filter_map(|(path, original)| {
+            fixed
+                .remove(&path)
+                .filter(|f| *f != original)
+                .map(|fixed| (path, (original, fixed)))
+        })
+        .collect()
 }
 
 /// Writes `fixed` over `path` if the file still holds `original`; keeps its permissions.

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::cache_dir::NAME as CACHE_DIR;
 use crate::cli::{CacheAction, CheckArgs, Cli, Command, NetworkMode, SeriesArgs, SeriesFormat};
 use crate::config::{self, ConfigError, did_you_mean};
 use crate::diagnostic::Severity;
@@ -20,9 +21,6 @@ use crate::settings::{CliOverrides, Settings};
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
-
-/// The network cache's folder, at the project root.
-pub const CACHE_DIR: &str = ".postlint-cache";
 
 /// Runs a parsed command line, writing to stdout and stderr.
 pub fn run(cli: Cli) -> ExitCode {
@@ -130,12 +128,13 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     let mut changes = BTreeMap::new();
     let mut converged = true;
     for (settings, paths) in projects.values() {
-        let network = network_checker(args, settings);
+        let cache_dir = (!args.no_cache).then(|| cache_dir(args, settings));
+        let network = network_checker(args, settings, cache_dir.as_deref());
         let request = Request {
             paths: (stdin.is_none() && !starts_are_cwd(&starts, &cwd)).then(|| paths.clone()),
             stdin: stdin.clone(),
             checker: network.as_ref().map(|c| c as &dyn Checker),
-            index_dir: (!args.no_cache).then(|| cache_dir(args, settings)),
+            index_dir: cache_dir,
             ..Request::new(settings)
         };
         let part = if fixing {
@@ -211,15 +210,19 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     Ok(exit_code(&outcome))
 }
 
-/// The checker for the chosen network mode: the cache (unless `--no-cache`) in front of the
-/// HTTP checker (only with `--network on`); `None` when the network is off.
-fn network_checker(args: &CheckArgs, settings: &Settings) -> Option<CachedChecker> {
+/// The checker for the chosen network mode: the cache in `cache_dir` (none with `--no-cache`)
+/// in front of the HTTP checker (only with `--network on`); `None` when the network is off.
+fn network_checker(
+    args: &CheckArgs,
+    settings: &Settings,
+    cache_dir: Option<&Path>,
+) -> Option<CachedChecker> {
     let mode = args.network_mode();
     if mode == NetworkMode::Off {
         return None;
     }
-    let cache = (!args.no_cache).then(|| {
-        let (cache, warning) = Cache::open(&cache_dir(args, settings), settings.cache_ttl);
+    let cache = cache_dir.map(|dir| {
+        let (cache, warning) = Cache::open(dir, settings.cache_ttl);
         if let Some(warning) = warning {
             eprintln!("warning: {warning}");
         }
@@ -237,7 +240,7 @@ fn network_checker(args: &CheckArgs, settings: &Settings) -> Option<CachedChecke
 fn cache_dir(args: &CheckArgs, settings: &Settings) -> PathBuf {
     args.cache_dir
         .clone()
-        .unwrap_or_else(|| settings.root.join(CACHE_DIR))
+        .unwrap_or_else(|| crate::cache_dir::of_project(&settings.root))
 }
 
 /// Saves the cache and prints the network summary (stderr: stdout carries the report).
@@ -439,7 +442,7 @@ fn clear_cache(dir: Option<&Path>, out: &mut dyn Write) -> io::Result<u8> {
     let dir = match dir {
         Some(dir) => dir.to_owned(),
         None => match Settings::discover(Path::new("."), None, &CliOverrides::default()) {
-            Ok(settings) => settings.root.join(CACHE_DIR),
+            Ok(settings) => crate::cache_dir::of_project(&settings.root),
             Err(e) => {
                 print_config_error(&e, io::stderr().is_terminal());
                 return Ok(EXIT_FAILURE);

@@ -406,7 +406,7 @@ fn lint_document(path: &Path, text: &str) -> Outcome {
     let Ok(settings) = Settings::discover(path, None, &CliOverrides::default()) else {
         return Outcome::default();
     };
-    let cache_dir = settings.root.join(crate::run::CACHE_DIR);
+    let cache_dir = crate::cache_dir::of_project(&settings.root);
     let (cache, _) = Cache::open(&cache_dir, settings.cache_ttl);
     let checker = CachedChecker::new(Some(cache), None);
     let request = LintRequest {
@@ -466,10 +466,7 @@ fn to_lsp(
             })
         })
         .collect();
-    let mut message = d.message.clone();
-    if let Some(help) = &d.help {
-        message.push_str(&format!("\nhelp: {help}"));
-    }
+    let message = d.message_with_help();
     lsp::Diagnostic {
         range: range(text, lines, d.span),
         severity: Some(severity),

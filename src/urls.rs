@@ -108,7 +108,8 @@ pub fn check(url: &str, image: bool) -> Option<UrlProblem> {
     None
 }
 
-fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+/// Whether `text` starts with `prefix`, ASCII letters in either case (`HTTP://` is `http://`).
+pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.get(..prefix.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }

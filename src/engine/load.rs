@@ -67,9 +67,11 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
             walked,
         },
     ) = std::thread::scope(|scope| {
+        // A whole-project run asks for every post: no post would come from the index.
         let opening = request
             .index_dir
             .as_deref()
+            .filter(|_| requested.is_some())
             .map(|dir| scope.spawn(|| Index::open(dir, index::key(&regexes))));
         let walk = walk(settings, &root, requested.as_ref(), &rel);
         (opening.and_then(|thread| thread.join().ok()), walk)
@@ -79,7 +81,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     let mut extra: Option<CollectionSettings> = None;
     if let Some(rel) = &stdin_rel
         && !settings.is_excluded(rel)
-        && !files.iter().flatten().any(|f| f == rel)
+        && !seen.contains(rel)
     {
         match settings.collections.iter().position(|c| c.contains(rel)) {
             Some(index) => files[index].push(rel.clone()),
@@ -187,17 +189,14 @@ fn walk(
                 .collect()
         })
         .collect();
-    let asked: Vec<bool> = settings
-        .collections
-        .iter()
-        .enumerate()
-        .map(|(index, _)| {
-            requested.is_none_or(|r| {
-                r.iter().any(|rel| {
-                    settings.collections.iter().position(|c| c.contains(rel)) == Some(index)
-                })
-            })
-        })
+    // The collection that claims each requested file first.
+    let claimed: Option<HashSet<usize>> = requested.map(|r| {
+        r.iter()
+            .filter_map(|rel| settings.collections.iter().position(|c| c.contains(rel)))
+            .collect()
+    });
+    let asked: Vec<bool> = (0..settings.collections.len())
+        .map(|index| claimed.as_ref().is_none_or(|c| c.contains(&index)))
         .collect();
     let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
         a.iter()

@@ -49,10 +49,7 @@ pub fn render(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
                     },
                 }})
             };
-            let mut text = d.message.clone();
-            if let Some(help) = &d.help {
-                text.push_str(&format!("\nhelp: {help}"));
-            }
+            let text = d.message_with_help();
             let related: Vec<Value> = d
                 .related
                 .iter()

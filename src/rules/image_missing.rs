@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{PostContext, Rule, declare_rule};
-use crate::diagnostic::{Diagnostic, Span};
-use crate::post::Value;
+use crate::diagnostic::Diagnostic;
 use crate::site::Lookup;
 use crate::urls;
 
@@ -22,27 +21,7 @@ declare_rule! {
 impl Rule for ImageMissing {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
-        let mut images: Vec<(&str, Span)> = post
-            .body
-            .links
-            .iter()
-            .filter(|l| l.image)
-            .map(|l| (l.url.as_str(), l.url_span))
-            .collect();
-        for field in ctx.collection.preset.image_fields() {
-            let Some(entry) = post.field(field) else {
-                continue;
-            };
-            match &entry.value.value {
-                Value::Str(url, _) => images.push((url, entry.value.span)),
-                Value::List(items) => images.extend(
-                    items
-                        .iter()
-                        .filter_map(|i| i.value.as_str().map(|u| (u, i.span))),
-                ),
-                _ => {}
-            }
-        }
+        let images = ctx.images();
         for (url, span) in images {
             let Some(path) = urls::local_path(url) else {
                 continue;

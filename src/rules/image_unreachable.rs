@@ -3,7 +3,7 @@
 use super::{PostContext, Rule, UrlUse, declare_rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::net::UrlStatus;
-use crate::post::Value;
+use crate::urls;
 
 declare_rule! {
     /// Checks every remote image (Markdown, `<img src>`, image fields) over HTTP, cached.
@@ -19,7 +19,6 @@ declare_rule! {
 
 impl Rule for ImageUnreachable {
     fn network_urls(&self, ctx: &PostContext<'_>, out: &mut Vec<UrlUse>) {
-        let post = ctx.post;
         let mut push = |url: &str, span| {
             // `//cdn.example.com/a.png` is fetched over https by an https site.
             let url = if url.starts_with("//") {
@@ -27,35 +26,14 @@ impl Rule for ImageUnreachable {
             } else {
                 url.to_owned()
             };
-            if url
-                .get(..7)
-                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
-                || url
-                    .get(..8)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+            if urls::starts_with_ignore_case(&url, "http://")
+                || urls::starts_with_ignore_case(&url, "https://")
             {
                 out.push(UrlUse { url, span });
             }
         };
-        for image in post.body.links.iter().filter(|l| l.image) {
-            push(&image.url, image.url_span);
-        }
-        for field in ctx.collection.preset.image_fields() {
-            match post.field(field).map(|e| &e.value) {
-                Some(node) if matches!(node.value, Value::Str(..)) => {
-                    push(node.value.as_str().unwrap_or_default(), node.span)
-                }
-                Some(node) => {
-                    if let Value::List(items) = &node.value {
-                        for item in items {
-                            if let Some(url) = item.value.as_str() {
-                                push(url, item.span);
-                            }
-                        }
-                    }
-                }
-                None => {}
-            }
+        for (url, span) in ctx.images() {
+            push(url, span);
         }
     }
 

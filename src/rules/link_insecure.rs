@@ -22,10 +22,7 @@ impl Rule for LinkInsecure {
         // Reference links share their definition's URL: report it once.
         let mut seen = HashSet::new();
         for link in &ctx.post.body.links {
-            if !link
-                .url
-                .get(..7)
-                .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+            if !urls::starts_with_ignore_case(&link.url, "http://")
                 || urls::is_local_host(&link.url)
                 || !seen.insert(link.url_span)
             {

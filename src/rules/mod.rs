@@ -30,7 +30,7 @@ mod suppression_invalid;
 use crate::collection::Collection;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
-use crate::post::Post;
+use crate::post::{Post, Value};
 use crate::settings::Settings;
 use crate::site::FileView;
 
@@ -103,6 +103,36 @@ pub struct PostContext<'a> {
     pub settings: &'a Settings,
     /// Which files exist (local images); the engine's cached view of the disk.
     pub files: &'a dyn FileView,
+}
+
+impl<'a> PostContext<'a> {
+    /// Every image the post shows: body images, then the preset's image fields (a string or a
+    /// list of strings), each with the span of its URL.
+    pub fn images(&self) -> Vec<(&'a str, Span)> {
+        let post = self.post;
+        let mut images: Vec<(&str, Span)> = post
+            .body
+            .links
+            .iter()
+            .filter(|l| l.image)
+            .map(|l| (l.url.as_str(), l.url_span))
+            .collect();
+        for field in self.collection.preset.image_fields() {
+            let Some(entry) = post.field(field) else {
+                continue;
+            };
+            match &entry.value.value {
+                Value::Str(url, _) => images.push((url, entry.value.span)),
+                Value::List(items) => images.extend(
+                    items
+                        .iter()
+                        .filter_map(|i| i.value.as_str().map(|u| (u, i.span))),
+                ),
+                _ => {}
+            }
+        }
+        images
+    }
 }
 
 /// What a collection rule sees: every post of one collection, requested or not.
