@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
+use crate::collection::Collection;
 use crate::post::{Entry, Post, Value};
 use crate::schema::{Field, Schema};
 
@@ -58,6 +59,14 @@ pub struct PostDate<'a> {
     pub field: &'a Field,
     pub text: &'a str,
     pub parsed: Result<ParsedDate, DateError>,
+}
+
+/// The post's publication date (the preset's publication field), when it holds text.
+pub fn published<'a>(post: &'a Post, collection: &'a Collection) -> Option<PostDate<'a>> {
+    let (published, _) = collection.preset.date_fields();
+    post_dates(post, &collection.schema)
+        .into_iter()
+        .find(|d| d.key == published)
 }
 
 /// Every date field of a post that holds text (other types are `field-type`'s business).

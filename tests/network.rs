@@ -115,7 +115,8 @@ fn every_failure_class_lands_on_the_url_with_its_severity() {
         )
     );
     assert_eq!(one("/loop-a").0, "error");
-    assert!(one("/loop-a").1.contains("redirects in a loop"));
+    let looped = one("/loop-a").1;
+    assert!(looped.contains("redirects in a loop"), "{looped}");
     assert_eq!(
         one("/moved.png"),
         (

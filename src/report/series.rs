@@ -48,16 +48,12 @@ pub fn view(collection: &Collection, outcome: &Outcome) -> Option<SeriesView> {
         (series.title.is_some(), Source::Title, "title"),
         (series.heading.is_some(), Source::Heading, "heading"),
     ];
-    let (published, _) = collection.preset.date_fields();
     let mut posts: Vec<Row> = collection
         .series_members()
         .iter()
         .map(|member| {
             let post = &collection.posts[member.index];
-            let date = dates::post_dates(post, &collection.schema)
-                .into_iter()
-                .find(|d| d.key == published)
-                .map(|d| d.text.to_owned());
+            let date = dates::published(post, collection).map(|d| d.text.to_owned());
             let problems = outcome
                 .diagnostics
                 .iter()

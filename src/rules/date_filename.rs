@@ -3,7 +3,7 @@
 use jiff::civil::Date;
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::post_dates;
+use crate::dates::published;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -22,13 +22,9 @@ impl Rule for DateFilename {
         let Some(file_day) = file_name_date(ctx.post.file_stem()) else {
             return;
         };
-        let (published, _) = ctx.collection.preset.date_fields();
         let zone = &ctx.settings.site.timezone;
-        for date in post_dates(ctx.post, &ctx.collection.schema)
-            .into_iter()
-            .filter(|d| d.key == published)
-        {
-            let Ok(parsed) = &date.parsed else { continue };
+        if let Some(date) = published(ctx.post, ctx.collection) {
+            let Ok(parsed) = &date.parsed else { return };
             let day = parsed.day_in(zone);
             if day != file_day {
                 let zone_name = ctx.settings.site.timezone_name.as_deref().unwrap_or("UTC");

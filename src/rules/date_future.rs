@@ -3,7 +3,7 @@
 use jiff::SignedDuration;
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::{is_draft, post_dates};
+use crate::dates::{is_draft, published};
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -33,16 +33,12 @@ impl Rule for DateFuture {
             .and_then(|o| o.get("margin-minutes"))
             .and_then(toml::Value::as_integer)
             .unwrap_or(DEFAULT_MARGIN_MINUTES);
-        let (published, _) = ctx.collection.preset.date_fields();
         let now = ctx.settings.now;
-        for date in post_dates(ctx.post, &ctx.collection.schema)
-            .into_iter()
-            .filter(|d| d.key == published)
-        {
-            let Ok(parsed) = &date.parsed else { continue };
+        if let Some(date) = published(ctx.post, ctx.collection) {
+            let Ok(parsed) = &date.parsed else { return };
             let ahead = parsed.timestamp().duration_since(now);
             if ahead <= SignedDuration::from_mins(margin) {
-                continue;
+                return;
             }
             let days = ahead.as_hours() / 24;
             let when = if days >= 1 {

@@ -79,26 +79,22 @@ impl Rule for SeriesOrder {
             expected = expected.max(n + 1);
         }
 
-        let (published, _) = collection.preset.date_fields();
-        let dated: Vec<(u64, &Member, dates::PostDate<'_>)> = by_number
+        // (number, member, its publication date, when that is)
+        let dated: Vec<(u64, &Member, dates::PostDate<'_>, jiff::Timestamp)> = by_number
             .iter()
             .flat_map(|(&n, members)| members.iter().map(move |m| (n, *m)))
             .filter(|(_, m)| !is_draft(post(m)))
             .filter_map(|(n, m)| {
-                let date = dates::post_dates(post(m), &collection.schema)
-                    .into_iter()
-                    .find(|d| d.key == published)?;
-                date.parsed.is_ok().then_some((n, m, date))
+                let date = dates::published(post(m), collection)?;
+                let at = date.parsed.as_ref().ok()?.timestamp();
+                Some((n, m, date, at))
             })
             .collect();
         for pair in dated.windows(2) {
-            let [(prev_n, prev, prev_date), (n, member, date)] = pair else {
+            let [(prev_n, prev, prev_date, prev_at), (n, member, date, at)] = pair else {
                 continue;
             };
-            let (Ok(prev_at), Ok(at)) = (&prev_date.parsed, &date.parsed) else {
-                continue;
-            };
-            if prev_n < n && at.timestamp() < prev_at.timestamp() {
+            if prev_n < n && at < prev_at {
                 out.push(
                     Diagnostic::new(&Self::META, post(member).path(), date.entry.value.span, format!("number {n} is dated {}, before number {prev_n} ({})", date.text, prev_date.text))
                         .with_help("numbers and dates should rise together: check which of the two dates is wrong")
