@@ -201,20 +201,9 @@ struct NumberMatch {
 /// The first match of `regex` in the body of `post` outside code and HTML comments.
 fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
     let body = post.body.span;
-    let in_code_or_comment = |span: Span| {
-        post.in_code(span)
-            || post
-                .body
-                .html_comments
-                .iter()
-                .any(|c| c.span.contains(span))
-    };
-    first_number(
-        regex,
-        &post.source[body.range()],
-        body.start,
-        in_code_or_comment,
-    )
+    first_number(regex, &post.source[body.range()], body.start, |span| {
+        post.in_code_or_comment(span)
+    })
 }
 
 /// Where in the body series detection and membership find what they read with these body
@@ -299,10 +288,7 @@ impl Series {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            let span = post
-                .front_matter
-                .as_ref()
-                .map_or(Span::new(0, 0), |fm| fm.open_fence);
+            let span = post.head_span();
             found.push(Found {
                 source: Source::File,
                 number: template.number(name),

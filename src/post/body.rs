@@ -234,14 +234,15 @@ pub fn parse(text: &str, start: usize) -> Body {
     }
     drop(events);
     body.ref_defs.sort_by_key(|d| d.span.start);
+    let keys: Vec<String> = body
+        .ref_defs
+        .iter()
+        .map(|d| normalize_label(&d.label))
+        .collect();
     for link in body.links.iter_mut().filter(|l| !l.reference.is_empty()) {
         let label = normalize_label(&link.reference);
-        if let Some(def) = body
-            .ref_defs
-            .iter()
-            .find(|d| normalize_label(&d.label) == label)
-        {
-            link.url_span = def.url_span;
+        if let Some(at) = keys.iter().position(|k| *k == label) {
+            link.url_span = body.ref_defs[at].url_span;
         }
     }
     // Links close inside-out; reporters and rules want source order.

@@ -250,6 +250,23 @@ impl Post {
         self.body.code.iter().any(|code| code.contains(span))
     }
 
+    /// Whether `span` lies inside code or an HTML comment (text nobody reads as Markdown).
+    pub fn in_code_or_comment(&self, span: Span) -> bool {
+        self.in_code(span)
+            || self
+                .body
+                .html_comments
+                .iter()
+                .any(|c| c.span.contains(span))
+    }
+
+    /// Where findings about the whole post point: the opening fence, or the file's start.
+    pub fn head_span(&self) -> Span {
+        self.front_matter
+            .as_ref()
+            .map_or(Span::new(0, 0), |fm| fm.open_fence)
+    }
+
     /// The file name without its extension (`newsletter-99` for `newsletter-99.md`).
     pub fn file_stem(&self) -> &str {
         self.path

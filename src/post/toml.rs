@@ -4,10 +4,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::front_matter::{Entry, Node, StrStyle, SyntaxProblem, Value};
+// Deeper nesting than YAML's limit is rejected here too.
+use super::yaml::MAX_DEPTH;
 use crate::diagnostic::Span;
-
-/// Deeper nesting than this is rejected, as for YAML.
-const MAX_DEPTH: usize = 64;
 
 /// Parses `src` (the text between the fences, starting at byte `offset` of the file).
 pub fn parse(src: &str, offset: usize) -> Result<Node, SyntaxProblem> {

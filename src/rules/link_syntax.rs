@@ -54,9 +54,7 @@ impl Rule for LinkSyntax {
                 .iter()
                 .any(|l| l.span.start <= span.start && span.start < l.span.end)
         };
-        let outside = |span: Span| {
-            !post.in_code(span) && !body.html_comments.iter().any(|c| c.span.contains(span))
-        };
+        let outside = |span: Span| !post.in_code_or_comment(span);
         let text = &source[body.span.range()];
         let at =
             |m: regex::Match<'_>| Span::new(body.span.start + m.start(), body.span.start + m.end());

@@ -33,13 +33,7 @@ impl Rule for ReferenceDuplicate {
         for c in DEFINITION.captures_iter(&post.source[body.range()]) {
             let label = c.get(1).unwrap();
             let span = Span::new(body.start + label.start() - 1, body.start + label.end() + 2);
-            if post.in_code(span)
-                || post
-                    .body
-                    .html_comments
-                    .iter()
-                    .any(|h| h.span.contains(span))
-            {
+            if post.in_code_or_comment(span) {
                 continue;
             }
             let key = normalize_label(label.as_str());

@@ -69,10 +69,7 @@ impl Rule for SeriesNumber {
                     ),
                 ),
                 None => (
-                    ctx.post
-                        .front_matter
-                        .as_ref()
-                        .map_or(crate::diagnostic::Span::new(0, 0), |fm| fm.open_fence),
+                    ctx.post.head_span(),
                     "series post has no number in any of its sources".to_owned(),
                 ),
             };

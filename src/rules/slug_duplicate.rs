@@ -28,12 +28,7 @@ impl Rule for SlugDuplicate {
             };
             let (span, explicit) = match slug.entry {
                 Some(entry) => (entry.value.span, true),
-                None => (
-                    post.front_matter
-                        .as_ref()
-                        .map_or(Span::new(0, 0), |fm| fm.open_fence),
-                    false,
-                ),
+                None => (post.head_span(), false),
             };
             by_slug
                 .entry(slug.slug.to_lowercase())
