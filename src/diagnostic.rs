@@ -125,8 +125,6 @@ pub enum Applicability {
     Safe,
     /// May change what readers see (a URL, a slug); needs `--unsafe-fixes`.
     Unsafe,
-    /// Only shown as help.
-    DisplayOnly,
 }
 
 /// Replace the bytes of `span` with `replacement`.

@@ -15,7 +15,6 @@ pub fn allowed(applicability: Applicability, unsafe_fixes: bool) -> bool {
     match applicability {
         Applicability::Safe => true,
         Applicability::Unsafe => unsafe_fixes,
-        Applicability::DisplayOnly => false,
     }
 }
 

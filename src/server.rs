@@ -275,9 +275,7 @@ impl Server {
             .filter(|(_, published)| overlaps(published.range, params.range))
         {
             let lsp_diagnostic = lsp_diagnostic.clone();
-            if let Some(fix) = &d.fix
-                && fix.applicability != Applicability::DisplayOnly
-            {
+            if let Some(fix) = &d.fix {
                 let edits = fix
                     .edits
                     .iter()

@@ -29,7 +29,8 @@ pub struct Disk {
 }
 
 impl Disk {
-    fn listing(&self, dir: &Path) -> Vec<OsString> {
+    /// The entry of `dir` whose name is `lowercase` in any letter case (the folder is read once).
+    fn entry_ignoring_case(&self, dir: &Path, lowercase: &str) -> Option<OsString> {
         let mut listings = self.listings.lock().unwrap_or_else(|e| e.into_inner());
         listings
             .entry(dir.to_owned())
@@ -48,7 +49,9 @@ impl Disk {
                     })
                     .unwrap_or_default()
             })
-            .clone()
+            .iter()
+            .find(|entry| entry.to_string_lossy().to_lowercase() == lowercase)
+            .cloned()
     }
 }
 
@@ -60,18 +63,17 @@ impl FileView for Disk {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return Lookup::Missing;
         };
-        let parent = match self.lookup(parent) {
-            _ if parent.as_os_str().is_empty() => parent.to_owned(),
-            Lookup::Found => parent.to_owned(),
-            Lookup::WrongCase(actual) => actual,
-            Lookup::Missing => return Lookup::Missing,
+        let parent = if parent.as_os_str().is_empty() {
+            parent.to_owned()
+        } else {
+            match self.lookup(parent) {
+                Lookup::Found => parent.to_owned(),
+                Lookup::WrongCase(actual) => actual,
+                Lookup::Missing => return Lookup::Missing,
+            }
         };
         let wanted = name.to_string_lossy().to_lowercase();
-        match self
-            .listing(&parent)
-            .into_iter()
-            .find(|entry| entry.to_string_lossy().to_lowercase() == wanted)
-        {
+        match self.entry_ignoring_case(&parent, &wanted) {
             Some(actual) => Lookup::WrongCase(parent.join(actual)),
             None => Lookup::Missing,
         }

@@ -8,7 +8,6 @@ mod sarif;
 pub mod series;
 
 pub use pretty::{handler as pretty_handler, render_one as render_miette};
-pub use sarif::SCHEMA_URI as SARIF_SCHEMA_URI;
 
 use std::io::{self, Write};
 use std::path::Path;
