@@ -423,6 +423,14 @@ fn unknown_value(kind: &str, value: &Spanned<String>, known: &[&str]) -> Problem
     )
 }
 
+/// The pattern as the user wrote it, without the anchors [`regex`] adds.
+pub fn pattern_text(regex: &Regex) -> &str {
+    let text = regex.as_str();
+    text.strip_prefix("^(?:")
+        .and_then(|t| t.strip_suffix(")$"))
+        .unwrap_or(text)
+}
+
 fn regex(value: &Spanned<String>) -> Result<Regex, Problem> {
     // Anchored: a pattern describes the whole value, not a part of it.
     Regex::new(&format!("^(?:{})$", value.get_ref())).map_err(|e| {
@@ -775,5 +783,21 @@ fn display_root(root: &Path, cwd: &Path) -> PathBuf {
         root.to_owned()
     } else {
         relative
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_is_shown_as_written() {
+        let anchored = |p: &str| regex(&Spanned::new(0..p.len(), p.to_owned())).unwrap();
+        assert_eq!(
+            pattern_text(&anchored(r"newsletter-\d+")),
+            r"newsletter-\d+"
+        );
+        // The user's own `)$` stays: only the anchors added around it go.
+        assert_eq!(pattern_text(&anchored("(a|b)$")), "(a|b)$");
     }
 }

@@ -189,10 +189,7 @@ fn constraints(key: &str, field: &Field, node: &Node, out: &mut Vec<Mismatch>) {
                 continue;
             };
             if !pattern.is_match(&text) {
-                let shown = pattern
-                    .as_str()
-                    .trim_start_matches("^(?:")
-                    .trim_end_matches(")$");
+                let shown = crate::settings::pattern_text(pattern);
                 out.push(Mismatch {
                     span: item.span,
                     message: format!("`{text}` does not match the pattern `{shown}` of `{key}`"),

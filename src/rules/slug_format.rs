@@ -34,10 +34,7 @@ impl Rule for SlugFormat {
             if pattern.is_match(slug) {
                 return;
             }
-            let shown = pattern
-                .as_str()
-                .trim_start_matches("^(?:")
-                .trim_end_matches(")$");
+            let shown = crate::settings::pattern_text(pattern);
             let stem = ctx.post.file_stem();
             let help = if pattern.is_match(stem) {
                 format!("did you mean `{stem}` (the file name)?")
