@@ -904,3 +904,37 @@ fn a_collection_listed_first_keeps_its_files_when_only_a_later_one_is_linted() {
         "{out}"
     );
 }
+
+#[test]
+fn a_directive_shown_in_code_of_another_post_suppresses_nothing() {
+    // Findings on posts nobody asked about are checked against their suppressions too; a
+    // directive shown in a code span there is an example, not a directive.
+    let other = format!(
+        "{}\nWrite `<!-- postlint-disable-file slug-duplicate -->` to silence a file.\n",
+        letter(3, "newsletter-3")
+    );
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        ("src/data/newsletter/newsletter-3.md", &other),
+    ]);
+    let out = postlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/data/newsletter/newsletter-4.md",
+            "--format",
+            "concise",
+            "--select",
+            "slug-duplicate",
+            "--no-cache",
+        ])
+        .write_stdin(letter(4, "newsletter-3"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.contains("newsletter-3.md:4:11: error[slug-duplicate]")
+            && out.contains("newsletter-4.md:4:11: error[slug-duplicate]"),
+        "{out}"
+    );
+}

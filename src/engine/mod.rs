@@ -259,16 +259,19 @@ pub fn lint_loaded(
     outcome
 }
 
-/// Posts nobody asked about that findings point into, read whole again: they may be skeletons
-/// from the outline index, and suppressions and reports need the whole text. A file that changed
-/// since it was loaded keeps its loaded text (the spans were computed on it).
+/// Posts nobody asked about that findings point into, read whole again and parsed in full: they
+/// may be skeletons from the outline index, reports need the whole text, and suppressions need
+/// the full parse (an outline takes a directive shown in a code span for a real one). A file that
+/// changed since it was loaded keeps its loaded text (the spans were computed on it).
 fn reread(posts: &[&Post]) -> Vec<Post> {
     posts
         .iter()
-        .filter_map(|loaded| {
-            let bytes = std::fs::read(loaded.path()).ok()?;
-            let post = Post::from_bytes_with(loaded.path(), bytes, Depth::Outline);
-            post.source.starts_with(&*loaded.source).then_some(post)
+        .map(|loaded| {
+            std::fs::read(loaded.path())
+                .ok()
+                .map(|bytes| Post::from_bytes_with(loaded.path(), bytes, Depth::Full))
+                .filter(|post| post.source.starts_with(&*loaded.source))
+                .unwrap_or_else(|| loaded.with_full_body().into_owned())
         })
         .collect()
 }
