@@ -15,7 +15,7 @@ use crate::net::cache::{Cache, CachedChecker, NetworkChecker};
 use crate::net::http::HttpChecker;
 use crate::report::{self, Format, Options};
 use crate::rules;
-use crate::settings::{CliOverrides, Settings};
+use crate::settings::{CliOverrides, Project, Settings};
 
 /// Exit codes: no error-level finding, at least one, or a usage/config/I-O failure.
 pub const EXIT_OK: u8 = 0;
@@ -103,24 +103,23 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         (None, true) => vec![cwd.clone()],
         (None, false) => paths.to_vec(),
     };
+    // Settings are built once per project, however many of its files are given.
     let mut projects: BTreeMap<PathBuf, (Settings, Vec<PathBuf>)> = BTreeMap::new();
     for start in &starts {
-        let settings = match Settings::discover(start, args.config.as_deref(), &selection) {
-            Ok(settings) => settings,
-            Err(e) => {
-                print_config_error(&e, color(args));
-                return Ok(EXIT_FAILURE);
-            }
-        };
-        let key = settings
-            .config_path
-            .clone()
-            .unwrap_or_else(|| settings.root.clone());
-        projects
-            .entry(key)
-            .or_insert_with(|| (settings, Vec::new()))
-            .1
-            .push(cwd.join(start));
+        let project = Project::of(start, args.config.as_deref());
+        let key = project.key();
+        if !projects.contains_key(&key) {
+            match Settings::of_project(project, &selection) {
+                Ok(settings) => projects.insert(key.clone(), (settings, Vec::new())),
+                Err(e) => {
+                    print_config_error(&e, color(args));
+                    return Ok(EXIT_FAILURE);
+                }
+            };
+        }
+        if let Some((_, paths)) = projects.get_mut(&key) {
+            paths.push(cwd.join(start));
+        }
     }
 
     let fixing = args.fix || args.diff;

@@ -186,26 +186,21 @@ impl Settings {
         config_override: Option<&Path>,
         selection: &CliOverrides,
     ) -> Result<Settings, ConfigError> {
+        Settings::of_project(Project::of(start, config_override), selection)
+    }
+
+    /// The settings of `project`: its config read and checked, or its layout detected.
+    pub fn of_project(project: Project, selection: &CliOverrides) -> Result<Settings, ConfigError> {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let start_dir = start_folder(&cwd, start);
-        let config_path = match config_override {
-            Some(path) => Some(discover::normalize(&cwd.join(path))),
-            None => config::find(&start_dir),
-        };
-        match config_path {
-            Some(path) => {
+        match project {
+            Project::Config(path) => {
                 let (config, source) = config::load(&path)?;
                 let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 Settings::build(&cwd, root, Some(path), &config, &source, selection)
             }
-            None => Settings::build(
-                &cwd,
-                detect_root(&start_dir),
-                None,
-                &Config::default(),
-                "",
-                selection,
-            ),
+            Project::Detected(root) => {
+                Settings::build(&cwd, root, None, &Config::default(), "", selection)
+            }
         }
     }
 
@@ -695,6 +690,40 @@ fn start_folder(cwd: &Path, start: &Path) -> PathBuf {
         absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
     } else {
         absolute
+    }
+}
+
+/// Which project a path belongs to, found without reading any config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Project {
+    /// The `postlint.toml` that governs it (given, or the nearest above it).
+    Config(PathBuf),
+    /// No config: the root of the site detected around it.
+    Detected(PathBuf),
+}
+
+impl Project {
+    pub fn of(start: &Path, config_override: Option<&Path>) -> Project {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let start_dir = start_folder(&cwd, start);
+        let config = match config_override {
+            Some(path) => Some(discover::normalize(&cwd.join(path))),
+            None => config::find(&start_dir),
+        };
+        match config {
+            Some(path) => Project::Config(path),
+            None => Project::Detected(detect_root(&start_dir)),
+        }
+    }
+
+    /// What names the project in paths: its config file, or its root as the user sees it.
+    pub fn key(&self) -> PathBuf {
+        match self {
+            Project::Config(path) => path.clone(),
+            Project::Detected(root) => {
+                display_root(root, &std::env::current_dir().unwrap_or_default())
+            }
+        }
     }
 }
 
