@@ -5,7 +5,7 @@ use regex::Regex;
 
 use crate::post::Post;
 use crate::schema::{Preset, Schema};
-use crate::series::{self, Found, Series, consensus};
+use crate::series::{self, Found, Greetings, Series, consensus};
 use crate::settings::{CollectionSettings, SeriesChoice};
 
 pub struct Collection {
@@ -45,12 +45,18 @@ impl Collection {
         requested: Vec<bool>,
     ) -> Collection {
         let preset = settings.preset.unwrap_or_else(|| detect_preset(&posts));
-        let series = match &settings.series {
-            SeriesChoice::Detect => series::detect(&posts, preset.slug_field()),
-            SeriesChoice::Off => None,
-            SeriesChoice::Declared(series) => Some((**series).clone()),
+        let (series, greetings) = match &settings.series {
+            SeriesChoice::Detect => series::detect(&posts, preset.slug_field()).unzip(),
+            SeriesChoice::Off => (None, None),
+            SeriesChoice::Declared(series) => (Some((**series).clone()), None),
         };
-        let (members, member_by_post) = members(series.as_ref(), preset, &posts, &rel_paths);
+        let (members, member_by_post) = members(
+            series.as_ref(),
+            greetings.as_ref(),
+            preset,
+            &posts,
+            &rel_paths,
+        );
         Collection {
             name: settings.name.clone(),
             preset,
@@ -120,8 +126,10 @@ pub struct PostSlug<'a> {
 }
 
 /// The posts of `series` with what their sources say, computed once, on every core.
+/// Greetings found while detecting the series are not searched for again.
 fn members(
     series: Option<&Series>,
+    greetings: Option<&Greetings>,
     preset: Preset,
     posts: &[Post],
     rel_paths: &[String],
@@ -134,7 +142,11 @@ fn members(
         .par_iter()
         .enumerate()
         .filter_map(|(index, post)| {
-            let found = series.sources(post, preset.slug_field());
+            let slug_field = preset.slug_field();
+            let found = match greetings {
+                Some(greetings) => series.sources_detected(post, index, slug_field, greetings),
+                None => series.sources(post, slug_field),
+            };
             series
                 .includes(post, &rel_paths[index], &found)
                 .then(|| Member {

@@ -189,6 +189,7 @@ fn first_number(
 }
 
 /// What [`first_number`] found.
+#[derive(Clone)]
 struct NumberMatch {
     number: Option<u64>,
     /// The number itself.
@@ -233,13 +234,23 @@ fn loose_greeting_without_number(post: &Post) -> Option<(Span, Span)> {
 impl Series {
     /// What every source says about `post`; `slug_field` is the preset's slug key.
     pub fn sources(&self, post: &Post, slug_field: Option<&str>) -> Vec<Found> {
-        let mut found = Vec::new();
-        let source = &post.source;
-        if let Some(m) = self
+        let greeting = self
             .body
             .as_ref()
-            .and_then(|regex| body_number(regex, post))
-        {
+            .and_then(|regex| body_number(regex, post));
+        self.sources_with_greeting(post, slug_field, greeting)
+    }
+
+    /// [`Series::sources`] with the body's match already found (by detection).
+    fn sources_with_greeting(
+        &self,
+        post: &Post,
+        slug_field: Option<&str>,
+        greeting: Option<NumberMatch>,
+    ) -> Vec<Found> {
+        let mut found = Vec::new();
+        let source = &post.source;
+        if let Some(m) = greeting {
             found.push(Found {
                 source: Source::Body,
                 number: m.number,
@@ -362,23 +373,25 @@ type Numbered = Vec<(usize, u64)>;
 
 /// A series found by looking at the posts: most greetings match `第 N 封信` (or `第 N 期`);
 /// a slug or file-name template joins when 80% of the numbered posts fit it.
-pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<Series> {
-    // (posts numbered, greeting regex, (post index, number) of each)
-    let mut best: Option<(usize, Regex, Numbered)> = None;
+pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greetings)> {
+    // (posts numbered, greeting regex, (post index, number) of each, every post's match)
+    let mut best: Option<(usize, Regex, Numbered, Vec<Option<NumberMatch>>)> = None;
     for regex in GREETING_REGEXES.iter() {
-        let numbered: Vec<(usize, u64)> = posts
-            .par_iter()
+        let matches: Vec<Option<NumberMatch>> =
+            posts.par_iter().map(|p| body_number(regex, p)).collect();
+        let numbered: Numbered = matches
+            .iter()
             .enumerate()
-            .filter_map(|(i, p)| body_number(regex, p)?.number.map(|n| (i, n)))
+            .filter_map(|(i, m)| m.as_ref()?.number.map(|n| (i, n)))
             .collect();
         if best
             .as_ref()
             .is_none_or(|(count, ..)| numbered.len() > *count)
         {
-            best = Some((numbered.len(), regex.clone(), numbered));
+            best = Some((numbered.len(), regex.clone(), numbered, matches));
         }
     }
-    let (count, regex, numbered) = best?;
+    let (count, regex, numbered, matches) = best?;
     if count < 3 || count * 2 <= posts.len() {
         return None;
     }
@@ -406,7 +419,25 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<Series> {
         common_template(&stems).and_then(|prefix| Template::new(&format!("{prefix}{{n}}.md")).ok());
     series.membership = Membership::Numbered;
     series.detected = true;
-    Some(series)
+    Some((series, Greetings(matches)))
+}
+
+/// The greeting of each post (by index) that detection found with the series' body regex: the
+/// series sources need not search the bodies again.
+pub struct Greetings(Vec<Option<NumberMatch>>);
+
+impl Series {
+    /// [`Series::sources`] of the post at `index`, its greeting taken from `greetings`.
+    pub fn sources_detected(
+        &self,
+        post: &Post,
+        index: usize,
+        slug_field: Option<&str>,
+        greetings: &Greetings,
+    ) -> Vec<Found> {
+        let greeting = greetings.0.get(index).cloned().flatten();
+        self.sources_with_greeting(post, slug_field, greeting)
+    }
 }
 
 /// The prefix `p` such that at least 80% of the values are `p` followed by their number.
