@@ -24,6 +24,7 @@ mod server;
 pub mod settings;
 pub mod site;
 pub mod suppress;
+pub mod timings;
 pub mod urls;
 
 pub(crate) mod run;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    postlint::timings::start();
     let cli = match postlint::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -202,6 +202,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         quiet: args.quiet,
     };
     report::render(format, &outcome, &options, out)?;
+    crate::timings::mark("report written");
     out.flush()?;
     for error in &outcome.errors {
         eprintln!("error: {error}");

@@ -938,3 +938,39 @@ fn a_directive_shown_in_code_of_another_post_suppresses_nothing() {
         "{out}"
     );
 }
+
+#[test]
+fn a_folder_asks_for_the_posts_below_it_and_the_root_for_all() {
+    let config = "[collections.posts]\ninclude = [\"posts/**/*.md\"]\npreset = \"astro-paper\"\n";
+    let post = "---\ntitle: t\n---\n\nSee https://example.com for more.\n";
+    let dir = blog(&[
+        ("postlint.toml", config),
+        ("posts/2023/a.md", post),
+        ("posts/2024/b.md", post),
+        ("posts/2024-old/c.md", post),
+    ]);
+    let args = |path| {
+        let select = ["--select", "bare-url"];
+        [
+            ["check", "--format", "concise", "--quiet"].as_slice(),
+            &select,
+            &[path],
+        ]
+        .concat()
+    };
+    let found = |path| stdout_of(dir.path(), &args(path), 0);
+    let line = |file: &str| {
+        format!("{file}:5:5: info[bare-url] bare URL `https://example.com` is not a link\n")
+    };
+    // `posts/2024` holds `posts/2024/b.md`, not the folder whose name merely starts the same.
+    assert_eq!(found("posts/2024"), line("posts/2024/b.md"));
+    assert_eq!(found("posts/2024/"), line("posts/2024/b.md"));
+    let all = [
+        line("posts/2023/a.md"),
+        line("posts/2024/b.md"),
+        line("posts/2024-old/c.md"),
+    ]
+    .concat();
+    assert_eq!(found("."), all);
+    assert_eq!(found("posts"), all);
+}

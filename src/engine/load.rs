@@ -31,33 +31,35 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         .stdin
         .as_ref()
         .map(|(path, _)| rel(&discover::normalize(path)));
-    let requested: Option<Vec<String>> = request.paths.as_ref().map(|paths| {
-        paths
-            .iter()
-            .map(|p| discover::normalize(p))
-            .flat_map(|p| {
-                if p.is_dir() {
-                    discover::markdown_files(&p)
-                        .iter()
-                        .map(|f| rel(f))
-                        .collect()
-                } else {
-                    vec![rel(&p)]
-                }
-            })
-            .chain(stdin_rel.clone())
-            .collect()
+    // Folders stay folders (a post is asked for when it lies below one): expanding them walked
+    // the blog twice. A folder holding the root asks for everything.
+    let mut asked = request.paths.as_ref().map(|paths| {
+        let mut asked = Asked::default();
+        for path in paths.iter().map(|p| discover::normalize(p)) {
+            let rel = rel(&path);
+            if path.is_dir() {
+                asked.folders.push(rel);
+            } else if !settings.is_excluded(&rel) {
+                asked.files.insert(rel);
+            }
+        }
+        asked
     });
-    // An unsaved buffer alone asks for findings on that buffer only.
-    let requested = requested.or_else(|| stdin_rel.clone().map(|rel| vec![rel]));
-    let requested: Option<HashSet<String>> = requested.map(|r| {
-        r.into_iter()
-            .filter(|rel| !settings.is_excluded(rel))
-            .collect()
-    });
+    if let Some(rel) = &stdin_rel {
+        // An unsaved buffer alone asks for findings on that buffer only.
+        let asked = asked.get_or_insert_default();
+        if !settings.is_excluded(rel) {
+            asked.files.insert(rel.clone());
+        }
+    }
+    if asked.as_ref().is_some_and(Asked::holds_root) {
+        asked = None;
+    }
+    let requested = asked;
     let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
 
     // The outline index, when the request has a cache folder, is read while the folders are walked.
+    crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
     let (
         mut index,
@@ -77,6 +79,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         (opening.and_then(|thread| thread.join().ok()), walk)
     });
 
+    crate::timings::mark("walked the collections (and read the outline index)");
     // An unsaved buffer outside every collection is still linted, on its own.
     let mut extra: Option<CollectionSettings> = None;
     if let Some(rel) = &stdin_rel
@@ -143,7 +146,9 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
                 Err(e) => errors.push(e),
             }
         }
+        crate::timings::mark("read and outlined a collection");
         collections.push(Collection::new(&collection, posts, rels, flags));
+        crate::timings::mark("detected its preset and series");
     }
     if let Some(index) = &mut index {
         // Files of collections not walked this time stay; the walked ones are complete.
@@ -161,6 +166,31 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     collections
 }
 
+/// The posts findings were asked for, relative to the root.
+#[derive(Default)]
+struct Asked {
+    files: HashSet<String>,
+    /// Every Markdown file below these folders.
+    folders: Vec<String>,
+}
+
+impl Asked {
+    fn contains(&self, rel: &str) -> bool {
+        self.files.contains(rel)
+            || self.folders.iter().any(|folder| {
+                rel.strip_prefix(folder.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+
+    /// Whether a folder asked for is the root or holds it (`.`, `..`, `../..`).
+    fn holds_root(&self) -> bool {
+        self.folders
+            .iter()
+            .any(|folder| folder.split('/').all(|part| matches!(part, "." | "..")))
+    }
+}
+
 /// The Markdown files of each collection, relative to the root.
 struct Walk {
     /// By collection, each file in the first collection that claims it.
@@ -176,7 +206,7 @@ struct Walk {
 fn walk(
     settings: &Settings,
     root: &Path,
-    requested: Option<&HashSet<String>>,
+    requested: Option<&Asked>,
     rel: &dyn Fn(&Path) -> String,
 ) -> Walk {
     let prefixes: Vec<BTreeSet<PathBuf>> = settings
@@ -189,19 +219,22 @@ fn walk(
                 .collect()
         })
         .collect();
-    // The collection that claims each requested file first.
+    let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
+        a.iter()
+            .any(|p| b.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
+    };
+    // The collection that claims each requested file first, and those a requested folder may hold.
     let claimed: Option<HashSet<usize>> = requested.map(|r| {
-        r.iter()
+        let folders: BTreeSet<PathBuf> = r.folders.iter().map(PathBuf::from).collect();
+        r.files
+            .iter()
             .filter_map(|rel| settings.collections.iter().position(|c| c.contains(rel)))
+            .chain((0..prefixes.len()).filter(|&i| overlap(&prefixes[i], &folders)))
             .collect()
     });
     let asked: Vec<bool> = (0..settings.collections.len())
         .map(|index| claimed.as_ref().is_none_or(|c| c.contains(&index)))
         .collect();
-    let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
-        a.iter()
-            .any(|p| b.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
-    };
     let walked: Vec<bool> = (0..settings.collections.len())
         .map(|j| {
             asked[j]

@@ -145,6 +145,7 @@ pub fn lint_loaded(
             })
         })
         .collect();
+    crate::timings::mark("per-post phase");
     let mut diagnostics = Vec::new();
     let mut wanted = Vec::new();
     let mut directives: HashMap<PathBuf, Vec<Directive>> = HashMap::new();
@@ -173,6 +174,7 @@ pub fn lint_loaded(
         }));
     }
 
+    crate::timings::mark("collection phase");
     if let Some(checker) = request.checker {
         diagnostics.extend(network_phase(
             rules,
@@ -237,6 +239,7 @@ pub fn lint_loaded(
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
 
+    crate::timings::mark("suppressions and order");
     for path in diagnostics
         .iter()
         .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
