@@ -4,9 +4,9 @@
 //! missing file: `Photo.PNG` works on macOS and breaks on Linux hosting.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The answer for one path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,58 +25,104 @@ pub trait FileView: Sync {
 /// The real file system, with cached directory listings.
 #[derive(Default)]
 pub struct Disk {
-    listings: Mutex<HashMap<PathBuf, Vec<OsString>>>,
+    listings: Mutex<HashMap<PathBuf, Option<Arc<Listing>>>>,
+}
+
+/// The entries of one folder, read once.
+struct Listing {
+    /// Each name, and whether it is a symbolic link (which may dangle).
+    names: HashMap<OsString, bool>,
+    /// Lowercase name → name, built at the first miss (most lookups hit).
+    lowercase: OnceLock<HashMap<String, OsString>>,
+}
+
+impl Listing {
+    fn read(dir: &Path) -> Option<Listing> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let names = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| {
+                let link = e.file_type().is_ok_and(|t| t.is_symlink());
+                (e.file_name(), link)
+            })
+            .collect();
+        Some(Listing {
+            names,
+            lowercase: OnceLock::new(),
+        })
+    }
+
+    /// The name written in any letter case as `lowercase`.
+    fn ignoring_case(&self, lowercase: &str) -> Option<&OsString> {
+        self.lowercase
+            .get_or_init(|| {
+                self.names
+                    .keys()
+                    .map(|name| (name.to_string_lossy().to_lowercase(), name.clone()))
+                    .collect()
+            })
+            .get(lowercase)
+    }
 }
 
 impl Disk {
-    /// The entry of `dir` whose name is `lowercase` in any letter case (the folder is read once).
-    fn entry_ignoring_case(&self, dir: &Path, lowercase: &str) -> Option<OsString> {
+    /// The listing of `dir` (`None` when it cannot be read as a folder), read once.
+    fn listing(&self, dir: &Path) -> Option<Arc<Listing>> {
         let mut listings = self.listings.lock().unwrap_or_else(|e| e.into_inner());
         listings
             .entry(dir.to_owned())
-            .or_insert_with(|| {
-                let dir = if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                };
-                std::fs::read_dir(dir)
-                    .map(|entries| {
-                        entries
-                            .filter_map(Result::ok)
-                            .map(|e| e.file_name())
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-            .iter()
-            .find(|entry| entry.to_string_lossy().to_lowercase() == lowercase)
-            .cloned()
+            .or_insert_with(|| Listing::read(dir).map(Arc::new))
+            .clone()
     }
 }
 
 impl FileView for Disk {
     fn lookup(&self, path: &Path) -> Lookup {
-        if path.exists() {
-            return Lookup::Found;
-        }
+        // Existence is answered from the folder's listing: one read per folder instead of one
+        // `stat` per image (thousands of images share `public/images`).
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return Lookup::Missing;
+            return if path.exists() {
+                Lookup::Found
+            } else {
+                Lookup::Missing
+            };
         };
-        let parent = if parent.as_os_str().is_empty() {
-            parent.to_owned()
-        } else {
-            match self.lookup(parent) {
-                Lookup::Found => parent.to_owned(),
-                Lookup::WrongCase(actual) => actual,
-                Lookup::Missing => return Lookup::Missing,
-            }
-        };
-        let wanted = name.to_string_lossy().to_lowercase();
-        match self.entry_ignoring_case(&parent, &wanted) {
-            Some(actual) => Lookup::WrongCase(parent.join(actual)),
-            None => Lookup::Missing,
+        match self.listing(parent) {
+            Some(listing) => match listing.names.get(name) {
+                Some(false) => Lookup::Found,
+                // A link counts when what it points to exists.
+                Some(true) if path.exists() => Lookup::Found,
+                _ => other_case(parent, &listing, name),
+            },
+            // A folder that cannot be listed may still hold the file.
+            None if path.exists() => Lookup::Found,
+            // The folder itself may be written in another letter case.
+            None => match self.lookup(parent) {
+                Lookup::WrongCase(actual) => match self.listing(&actual) {
+                    Some(listing) if listing.names.contains_key(name) => {
+                        Lookup::WrongCase(actual.join(name))
+                    }
+                    Some(listing) => other_case(&actual, &listing, name),
+                    None => Lookup::Missing,
+                },
+                Lookup::Found | Lookup::Missing => Lookup::Missing,
+            },
         }
+    }
+}
+
+/// `name` written in another letter case in `dir`, else missing.
+fn other_case(dir: &Path, listing: &Listing, name: &OsStr) -> Lookup {
+    match listing.ignoring_case(&name.to_string_lossy().to_lowercase()) {
+        Some(actual) if actual != name && (!listing.names[actual] || dir.join(actual).exists()) => {
+            Lookup::WrongCase(dir.join(actual))
+        }
+        _ => Lookup::Missing,
     }
 }
 
@@ -103,5 +149,37 @@ mod tests {
             Lookup::Missing
         );
         assert_eq!(disk.lookup(&dir.path().join("nope/a.png")), Lookup::Missing);
+        // The folder in the wrong case, the file as written or in the wrong case too.
+        assert_eq!(
+            disk.lookup(&dir.path().join("public/images/Photo.PNG")),
+            Lookup::WrongCase(dir.path().join("Public/images/Photo.PNG"))
+        );
+        assert_eq!(
+            disk.lookup(&dir.path().join("PUBLIC/IMAGES/PHOTO.png")),
+            Lookup::WrongCase(dir.path().join("Public/images/Photo.PNG"))
+        );
+        assert_eq!(
+            disk.lookup(&dir.path().join("Public/images/../images/Photo.PNG")),
+            Lookup::Found
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_count_when_their_target_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real.png"), b"x").unwrap();
+        std::os::unix::fs::symlink("real.png", dir.path().join("alias.png")).unwrap();
+        std::os::unix::fs::symlink("gone.png", dir.path().join("dangling.png")).unwrap();
+        let disk = Disk::default();
+        assert_eq!(disk.lookup(&dir.path().join("alias.png")), Lookup::Found);
+        assert_eq!(
+            disk.lookup(&dir.path().join("dangling.png")),
+            Lookup::Missing
+        );
+        assert_eq!(
+            disk.lookup(&dir.path().join("DANGLING.png")),
+            Lookup::Missing
+        );
     }
 }
