@@ -25,8 +25,21 @@ pub trait FileView: Sync {
 /// The real file system, with cached directory listings.
 #[derive(Default)]
 pub struct Disk {
-    listings: Mutex<HashMap<PathBuf, Option<Arc<Listing>>>>,
+    folders: Mutex<HashMap<PathBuf, Folder>>,
 }
+
+/// What is known of one folder.
+#[derive(Default)]
+struct Folder {
+    /// Lookups of files in it so far.
+    lookups: usize,
+    /// Its listing once read (`Some(None)`: it cannot be read as a folder).
+    listing: Option<Option<Arc<Listing>>>,
+}
+
+/// Lookups in one folder answered by `stat` before its listing is read instead: a save in the
+/// editor checks a few images of a folder that may hold thousands.
+const STATS_BEFORE_LISTING: usize = 32;
 
 /// The entries of one folder, read once.
 struct Listing {
@@ -73,18 +86,32 @@ impl Listing {
 impl Disk {
     /// The listing of `dir` (`None` when it cannot be read as a folder), read once.
     fn listing(&self, dir: &Path) -> Option<Arc<Listing>> {
-        let mut listings = self.listings.lock().unwrap_or_else(|e| e.into_inner());
-        listings
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        folders
             .entry(dir.to_owned())
-            .or_insert_with(|| Listing::read(dir).map(Arc::new))
+            .or_default()
+            .listing
+            .get_or_insert_with(|| Listing::read(dir).map(Arc::new))
             .clone()
+    }
+
+    /// Counts a lookup in `dir`; its listing when the folder is busy enough to be read whole
+    /// (`None`: not read yet, `Some(None)`: cannot be read).
+    fn busy_listing(&self, dir: &Path) -> Option<Option<Arc<Listing>>> {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        let folder = folders.entry(dir.to_owned()).or_default();
+        folder.lookups += 1;
+        if folder.lookups > STATS_BEFORE_LISTING {
+            folder
+                .listing
+                .get_or_insert_with(|| Listing::read(dir).map(Arc::new));
+        }
+        folder.listing.clone()
     }
 }
 
 impl FileView for Disk {
     fn lookup(&self, path: &Path) -> Lookup {
-        // Existence is answered from the folder's listing: one read per folder instead of one
-        // `stat` per image (thousands of images share `public/images`).
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return if path.exists() {
                 Lookup::Found
@@ -92,7 +119,14 @@ impl FileView for Disk {
                 Lookup::Missing
             };
         };
-        match self.listing(parent) {
+        // A busy folder answers from its listing: one read instead of one `stat` per image
+        // (thousands of images share `public/images`). A miss needs the listing anyway.
+        let listing = match self.busy_listing(parent) {
+            Some(listing) => listing,
+            None if path.exists() => return Lookup::Found,
+            None => self.listing(parent),
+        };
+        match listing {
             Some(listing) => match listing.names.get(name) {
                 Some(false) => Lookup::Found,
                 // A link counts when what it points to exists.
