@@ -148,14 +148,14 @@ impl<'a> Suppressions<'a> {
 
     pub fn is_suppressed(&self, rule: &str, at: usize) -> bool {
         let names = |d: &Directive| d.rules.is_empty() || d.rules.iter().any(|(r, _)| r == rule);
-        let line = self.post.lines.line_of(at);
+        let line = self.post.lines().line_of(at);
         let mut disabled = false;
         for directive in &self.directives {
             if !names(directive) {
                 continue;
             }
-            let first = self.post.lines.line_of(directive.span.start);
-            let last = self.post.lines.line_of(
+            let first = self.post.lines().line_of(directive.span.start);
+            let last = self.post.lines().line_of(
                 directive
                     .span
                     .end

@@ -119,18 +119,33 @@ pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 /// no port, user or punycode. Such URLs skip the full parse, which cost more than the rest of
 /// `link-syntax` (after the host, the parser encodes rather than fails).
 fn plain_host(after_slashes: &str) -> bool {
-    let host = &after_slashes[..after_slashes
-        .find(['/', '?', '#'])
-        .unwrap_or(after_slashes.len())];
-    let plain_label = |label: &str| {
-        !label.is_empty()
-            && !starts_with_ignore_case(label, "xn--")
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    let last = host.rsplit('.').next().unwrap_or_default();
-    host.split('.').all(plain_label) && last.starts_with(|c: char| c.is_ascii_alphabetic())
+    // One pass over the bytes: this runs for every link of every post.
+    let bytes = after_slashes.as_bytes();
+    let host = &bytes[..bytes
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(bytes.len())];
+    let mut label_start = 0;
+    for (i, &b) in host.iter().enumerate() {
+        if b == b'.' {
+            if !plain_label(&host[label_start..i]) {
+                return false;
+            }
+            label_start = i + 1;
+        } else if !(b.is_ascii_alphanumeric() || b == b'-') {
+            return false;
+        }
+    }
+    let last = &host[label_start..];
+    plain_label(last) && last[0].is_ascii_alphabetic()
+}
+
+/// A host label of letters, digits and `-` (already checked), not empty and not punycode.
+fn plain_label(label: &[u8]) -> bool {
+    !label.is_empty()
+        && !label
+            .get(..4)
+            .is_some_and(|head| head.eq_ignore_ascii_case(b"xn--"))
 }
 
 /// Hosts where `http://` is expected: the author's own machine and reserved test names.

@@ -250,7 +250,7 @@ pub fn lint_loaded(
                 .entry(path.clone())
                 .or_insert_with(|| Source {
                     text: post.source.clone(),
-                    lines: post.lines.clone(),
+                    lines: post.lines().clone(),
                 });
         }
     }

@@ -2,12 +2,13 @@
 //! series sources come from), turned into bytes and back without parsing anything.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
 use crate::diagnostic::Span;
 use crate::post::body::{Heading, HtmlComment};
-use crate::post::{Body, Entry, Format, FrontMatter, LineIndex, Node, Post, StrStyle, Value};
+use crate::post::{Body, Entry, Format, FrontMatter, Node, Post, StrStyle, Value};
 
 /// Deeper front matter than this in stored bytes is corruption (the YAML reader stops at 64).
 const MAX_DEPTH: usize = 128;
@@ -146,7 +147,7 @@ pub fn decode(path: PathBuf, bytes: &[u8]) -> Option<Post> {
     }
     Some(Post {
         path,
-        lines: LineIndex::new(source),
+        lines: OnceLock::new(),
         source: source.into(),
         front_matter,
         body: Body {

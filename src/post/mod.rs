@@ -9,7 +9,7 @@ mod yaml;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use body::Body;
 pub use front_matter::{Entry, FrontMatter, Node, StrStyle, SyntaxProblem, Value};
@@ -32,7 +32,8 @@ pub struct Post {
     /// The path reported to the user (as given, or relative to the current directory).
     pub path: PathBuf,
     pub source: Arc<str>,
-    pub lines: LineIndex,
+    /// Built at first use: most posts of a big blog have no finding to place on a line.
+    pub(crate) lines: OnceLock<LineIndex>,
     pub front_matter: Option<FrontMatter>,
     pub body: Body,
     /// Front-matter syntax problems (at most one: parsing stops at the first).
@@ -102,7 +103,7 @@ impl Post {
         let span = Span::new(at, at);
         Post {
             path,
-            lines: LineIndex::new(&source),
+            lines: OnceLock::new(),
             body: Body {
                 span: Span::new(source.len(), source.len()),
                 ..Body::default()
@@ -123,7 +124,6 @@ impl Post {
     /// Parses UTF-8 text, the body to `depth`.
     pub fn parse_with(path: impl Into<PathBuf>, text: impl Into<Arc<str>>, depth: Depth) -> Post {
         let source: Arc<str> = text.into();
-        let lines = LineIndex::new(&source);
         let mut syntax = Vec::new();
         let (front_matter, body_start) = match split::split(&source) {
             Split::None { body_start } => (None, body_start),
@@ -198,7 +198,7 @@ impl Post {
         Post {
             path: path.into(),
             source,
-            lines,
+            lines: OnceLock::new(),
             front_matter,
             body,
             syntax,
@@ -242,7 +242,12 @@ impl Post {
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
-        self.lines.line_col(&self.source, offset)
+        self.lines().line_col(&self.source, offset)
+    }
+
+    /// Where each line of the source starts.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.source))
     }
 
     /// Whether `span` lies inside a code block or code span of the body.

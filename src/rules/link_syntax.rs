@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
@@ -37,11 +37,63 @@ static SPACE_IN_URL: LazyLock<Regex> = LazyLock::new(|| {
 /// `Kimi(https://kimi.moonshot.cn/)`
 static PSEUDO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\p{L}\p{N}_]\((https?://[^\s()]+)\)").expect("valid regex"));
-// Substrings every match of a pattern holds, searched first (searchers built once).
-static BACKWARDS_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b")["));
-static SPACE_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"] "));
-static TAB_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"]\t"));
 static PSEUDO_HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"(http"));
+
+/// Where a match of each line-bound pattern may lie, found in one pass over the body: most
+/// posts hold none of these shapes, and the regexes then run only on the lines that might.
+#[derive(Default)]
+struct Hints {
+    /// `)[`, which every [`REVERSED`] match holds.
+    reversed: Vec<usize>,
+    /// `] ` or `]\t`, which every [`SPACED`] match holds.
+    spaced: Vec<usize>,
+    /// `](`, a destination, then a space or tab, as every [`SPACE_IN_URL`] match holds.
+    space_in_url: Vec<usize>,
+}
+
+impl Hints {
+    fn of(text: &[u8]) -> Hints {
+        let mut hints = Hints::default();
+        for at in memchr::memchr2_iter(b']', b')', text) {
+            match (text[at], text.get(at + 1)) {
+                (b')', Some(b'[')) => hints.reversed.push(at),
+                (b']', Some(b' ' | b'\t')) => hints.spaced.push(at),
+                (b']', Some(b'(')) if space_after_destination(&text[at + 2..]) => {
+                    hints.space_in_url.push(at);
+                }
+                _ => {}
+            }
+        }
+        hints
+    }
+}
+
+/// Whether `rest` starts with a destination (no brackets, `<>` or white space) and a space or tab.
+fn space_after_destination(rest: &[u8]) -> bool {
+    let run = rest
+        .iter()
+        .take_while(|b| !matches!(b, b'(' | b')' | b'<' | b'>') && !b.is_ascii_whitespace())
+        .count();
+    run > 0 && matches!(rest.get(run), Some(b' ' | b'\t'))
+}
+
+/// The matches of `regex`, a pattern that never crosses a line, on the lines of `text` holding
+/// one of `hits` (increasing offsets), each with the offset of its line.
+fn on_lines<'t>(regex: &Regex, text: &'t str, hits: &[usize]) -> Vec<(usize, Captures<'t>)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut next_line = 0;
+    for &hit in hits {
+        if hit < next_line {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
+        found.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
+        next_line = end + 1;
+    }
+    found
+}
 
 impl Rule for LinkSyntax {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -56,17 +108,16 @@ impl Rule for LinkSyntax {
         };
         let outside = |span: Span| !post.in_code_or_comment(span);
         let text = &source[body.span.range()];
-        let at =
-            |m: regex::Match<'_>| Span::new(body.span.start + m.start(), body.span.start + m.end());
+        // A match on the line starting at `line` of the body, as a span of the file.
+        let at = |line: usize, m: regex::Match<'_>| {
+            let start = body.span.start + line;
+            Span::new(start + m.start(), start + m.end())
+        };
+        let hints = Hints::of(text.as_bytes());
         let mut reversed_labels = Vec::new();
 
-        // Cheap substring tests first: most posts hold none of these shapes.
-        let reversed = if BACKWARDS_HINT.find(text.as_bytes()).is_some() {
-            REVERSED.captures_iter(text).collect()
-        } else {
-            Vec::new()
-        };
-        for c in reversed {
+        for (line, c) in on_lines(&REVERSED, text, &hints.reversed) {
+            let at = |m| at(line, m);
             let (whole, label, target) = (at(c.get(0).unwrap()), &c[1], &c[2]);
             if !outside(whole)
                 || in_link(at(c.get(2).unwrap()))
@@ -94,15 +145,8 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        let spaced = if SPACE_HINT.find(text.as_bytes()).is_some()
-            || TAB_HINT.find(text.as_bytes()).is_some()
-        {
-            SPACED.captures_iter(text).collect()
-        } else {
-            Vec::new()
-        };
-        for c in spaced {
-            let whole = at(c.get(0).unwrap());
+        for (line, c) in on_lines(&SPACED, text, &hints.spaced) {
+            let whole = at(line, c.get(0).unwrap());
             if !outside(whole) || in_link(whole) || !urls::looks_like_url_or_path(&c[2]) {
                 continue;
             }
@@ -125,7 +169,8 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        for c in SPACE_IN_URL.captures_iter(text) {
+        for (line, c) in on_lines(&SPACE_IN_URL, text, &hints.space_in_url) {
+            let at = |m| at(line, m);
             let whole = at(c.get(0).unwrap());
             let rest = c[3].trim_start();
             if !outside(whole) || in_link(whole) || rest.starts_with(['"', '\'', '(']) {
@@ -252,5 +297,54 @@ impl Rule for LinkSyntax {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_space_hint_holds_for_every_match() {
+        // Every text the regex matches passes the hint (it may pass others).
+        let pieces = [
+            "[a]",
+            "(",
+            ")",
+            "](",
+            "x",
+            " ",
+            "\t",
+            "\n",
+            "<",
+            ">",
+            "　",
+            "链接",
+            "https://a.b/c",
+        ];
+        let mut matched = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    for d in pieces {
+                        let text = format!("[t]({a}{b}{c}{d})");
+                        if SPACE_IN_URL.is_match(&text) {
+                            matched += 1;
+                            assert!(
+                                !Hints::of(text.as_bytes()).space_in_url.is_empty(),
+                                "{text:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(matched > 100, "{matched}");
+        assert!(
+            Hints::of(b"[a](https://a.b/c) and [b](x)")
+                .space_in_url
+                .is_empty()
+        );
+        assert_eq!(Hints::of(b"[a](https://a.b/c d)").space_in_url, [2]);
     }
 }

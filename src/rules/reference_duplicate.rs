@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use regex::Regex;
 
 use super::{PostContext, Rule, declare_rule};
@@ -24,10 +25,17 @@ declare_rule! {
 static DEFINITION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^ {0,3}\[([^\[\]\n]+)\]:[ \t]*\S").expect("valid regex"));
 
+/// What every definition holds: a body with fewer than two cannot define a label twice.
+static HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"]:"));
+
 impl Rule for ReferenceDuplicate {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let body = post.body.span;
+        let text = post.source[body.range()].as_bytes();
+        if HINT.find_iter(text).nth(1).is_none() {
+            return;
+        }
         // The parser keeps only the first definition of a label, so find them all in the text.
         let mut first: HashMap<String, Span> = HashMap::new();
         for c in DEFINITION.captures_iter(&post.source[body.range()]) {
