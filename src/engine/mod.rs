@@ -155,25 +155,35 @@ pub fn lint_loaded(
         directives.extend(pass.directives);
     }
 
-    for collection in collections {
-        let requested: HashSet<&Path> = collection.requested_posts().map(Post::path).collect();
-        let ctx = CollectionContext {
-            collection,
-            settings,
-        };
-        let mut out = Vec::new();
-        for rule in rules {
-            rule.check_collection(&ctx, &mut out);
-        }
-        // A collection finding counts when any post it involves was asked for.
-        diagnostics.extend(out.into_iter().filter(|d| {
-            requested.contains(d.path.as_path())
-                || d.related
-                    .iter()
-                    .any(|r| requested.contains(r.path.as_path()))
-        }));
-    }
-
+    // Phase 2, per collection: every (collection, rule) pair on its own core (slug and series
+    // rules each walk thousands of posts).
+    let found: Vec<Vec<Diagnostic>> = collections
+        .par_iter()
+        .flat_map(|collection| {
+            // `None`: every post was asked for (a whole-blog run), so every finding counts.
+            let requested: Option<Arc<HashSet<&Path>>> = (!collection.requested.iter().all(|r| *r))
+                .then(|| Arc::new(collection.requested_posts().map(Post::path).collect()));
+            rules.par_iter().map(move |rule| {
+                let ctx = CollectionContext {
+                    collection,
+                    settings,
+                };
+                let mut out = Vec::new();
+                rule.check_collection(&ctx, &mut out);
+                // A collection finding counts when any post it involves was asked for.
+                if let Some(requested) = &requested {
+                    out.retain(|d| {
+                        requested.contains(d.path.as_path())
+                            || d.related
+                                .iter()
+                                .any(|r| requested.contains(r.path.as_path()))
+                    });
+                }
+                out
+            })
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
     crate::timings::mark("collection phase");
     if let Some(checker) = request.checker {
         diagnostics.extend(network_phase(
