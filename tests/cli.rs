@@ -974,3 +974,27 @@ fn a_folder_asks_for_the_posts_below_it_and_the_root_for_all() {
     assert_eq!(found("."), all);
     assert_eq!(found("posts"), all);
 }
+
+#[test]
+fn postlint_timings_prints_each_step_on_stderr_only_when_asked() {
+    let dir = blog(&[("posts/a.md", "---\ntitle: t\n---\n\nText.\n")]);
+    let stderr = |timings: bool| {
+        let mut cmd = postlint(dir.path());
+        cmd.env_remove("POSTLINT_TIMINGS");
+        if timings {
+            cmd.env("POSTLINT_TIMINGS", "1");
+        }
+        let output = cmd.args(["check", "--quiet"]).output().unwrap();
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let timed = stderr(true);
+    let steps: Vec<&str> = timed
+        .lines()
+        .filter_map(|l| l.strip_prefix("postlint timing:"))
+        .map(|l| l.split(" ms  ").nth(1).unwrap_or(l))
+        .collect();
+    for step in ["per-post phase", "collection phase", "report written"] {
+        assert!(steps.contains(&step), "{timed}");
+    }
+    assert!(!stderr(false).contains("timing"));
+}
