@@ -71,6 +71,9 @@ pub struct Found {
 pub struct Template {
     pub text: String,
     regex: Regex,
+    /// The text before and after `{n}` when there is no `*`: matched without the regex (every
+    /// post's slug and file name is matched on every save).
+    literal: Option<(String, String)>,
 }
 
 impl Template {
@@ -89,14 +92,28 @@ impl Template {
             .collect::<Vec<_>>()
             .join("(?P<n>[0-9]+)");
         let regex = Regex::new(&format!("^{pattern}$")).map_err(|e| e.to_string())?;
+        let literal = text
+            .split_once("{n}")
+            .filter(|_| !text.contains('*'))
+            .map(|(before, after)| (before.to_owned(), after.to_owned()));
         Ok(Template {
             text: text.to_owned(),
             regex,
+            literal,
         })
     }
 
     pub fn number(&self, text: &str) -> Option<u64> {
-        self.regex.captures(text)?.name("n")?.as_str().parse().ok()
+        let digits = match &self.literal {
+            Some((before, after)) => text
+                .strip_prefix(before.as_str())?
+                .strip_suffix(after.as_str())?,
+            None => self.regex.captures(text)?.name("n")?.as_str(),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
     }
 
     /// The template with `{n}` filled in.
@@ -516,6 +533,29 @@ mod tests {
         let f = Template::new("{n}-*.md").unwrap();
         assert_eq!(f.number("104-标题.md"), Some(104));
         assert!(Template::new("no-number").is_err());
+        // Templates without `*` are matched without the regex: the same answers.
+        for template in ["newsletter-{n}", "letter.{n}.md", "第{n}期"] {
+            let t = Template::new(template).unwrap();
+            assert!(t.literal.is_some());
+            for text in [
+                "newsletter-81",
+                "newsletter-",
+                "newsletter-8a",
+                "xnewsletter-8",
+                "newsletter-٣",
+                "newsletter-81\n",
+                "letter.7.md",
+                "letterx7.md",
+                "letter.7.mdx",
+                "第12期",
+                "第１２期",
+                "newsletter--1",
+                "newsletter-99999999999999999999999",
+            ] {
+                let by_regex = t.regex.captures(text).and_then(|c| c["n"].parse().ok());
+                assert_eq!(t.number(text), by_regex, "{template} on {text:?}");
+            }
+        }
     }
 
     #[test]
