@@ -102,7 +102,7 @@ impl Collection {
             && !slug.trim().is_empty()
         {
             return Some(PostSlug {
-                slug: slug.trim().trim_matches('/').to_owned(),
+                slug: slug.trim().trim_matches('/'),
                 entry: Some(entry),
             });
         }
@@ -112,8 +112,8 @@ impl Collection {
         } else {
             stem
         };
-        (!stem.is_empty()).then(|| PostSlug {
-            slug: stem.to_owned(),
+        (!stem.is_empty()).then_some(PostSlug {
+            slug: stem,
             entry: None,
         })
     }
@@ -121,7 +121,7 @@ impl Collection {
 
 /// A post's slug and the front-matter entry it came from (none when derived from the file name).
 pub struct PostSlug<'a> {
-    pub slug: String,
+    pub slug: &'a str,
     pub entry: Option<&'a crate::post::Entry>,
 }
 

@@ -998,3 +998,44 @@ fn postlint_timings_prints_each_step_on_stderr_only_when_asked() {
     }
     assert!(!stderr(false).contains("timing"));
 }
+
+#[test]
+fn slugs_are_compared_ignoring_letter_case_in_any_script() {
+    let config = "[collections.posts]\ninclude = [\"posts/*.md\"]\npreset = \"astro-paper\"\n";
+    let post = |slug: &str| format!("---\ntitle: t\nslug: {slug}\n---\n\nText.\n");
+    let dir = blog(&[
+        ("postlint.toml", config),
+        ("posts/a.md", &post("Hello")),
+        ("posts/b.md", &post("hello")),
+        ("posts/c.md", &post("HÉLLO")),
+        ("posts/d.md", &post("héllo")),
+        ("posts/e.md", &post("other")),
+    ]);
+    let out = stdout_of(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--quiet",
+            "--select",
+            "slug-duplicate",
+        ],
+        1,
+    );
+    let line = |file: &str, slug: &str| {
+        format!(
+            "posts/{file}.md:3:7: error[slug-duplicate] slug `{slug}` is used by 1 other post\n"
+        )
+    };
+    assert_eq!(
+        out,
+        [
+            line("a", "Hello"),
+            line("b", "hello"),
+            line("c", "HÉLLO"),
+            line("d", "héllo")
+        ]
+        .concat()
+    );
+}

@@ -27,6 +27,21 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         _ => discover::slash_path(&discover::relative(abs, &root)),
     };
 
+    // The path shown for a file: the root as the user sees it joined with the relative path.
+    // Both are already normal in the common case, which then costs one join (thousands of files).
+    let normal_root: Option<&Path> =
+        (discover::normalize(&settings.root) == settings.root).then(|| {
+            if settings.root.as_os_str() == "." {
+                Path::new("")
+            } else {
+                settings.root.as_path()
+            }
+        });
+    let shown = |rel: &str| match normal_root {
+        Some(root) if !rel.split('/').any(|c| matches!(c, "" | "." | "..")) => root.join(rel),
+        _ => discover::normalize(&settings.root.join(rel)),
+    };
+
     let stdin_rel = request
         .stdin
         .as_ref()
@@ -108,7 +123,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         let parsed: Vec<Result<Loaded, String>> = files
             .par_iter()
             .map(|rel| {
-                let display = discover::normalize(&settings.root.join(rel));
+                let display = shown(rel);
                 let requested = is_requested(rel);
                 let bytes = match (&request.stdin, &stdin_rel) {
                     _ if request.buffers.contains_key(&display) => {
@@ -250,8 +265,9 @@ fn walk(
         for prefix in &prefixes[index] {
             for file in discover::markdown_files(&root.join(prefix)) {
                 let rel = rel(&file);
-                if collection.contains(&rel)
-                    && !settings.is_excluded(&rel)
+                let candidate = globset::Candidate::new(&rel);
+                if collection.contains_candidate(&candidate)
+                    && !settings.is_excluded_candidate(&candidate)
                     && seen.insert(rel.clone())
                 {
                     files[index].push(rel);
