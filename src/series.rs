@@ -187,13 +187,11 @@ fn first_number(
     offset: usize,
     skip: impl Fn(Span) -> bool,
 ) -> Option<NumberMatch> {
-    // Matches are found without captures (much faster); only the one kept is captured again.
-    for found in regex.find_iter(text) {
-        if skip(Span::new(offset + found.start(), offset + found.end())) {
+    for captures in regex.captures_iter(text) {
+        let whole = captures.get(0)?;
+        if skip(Span::new(offset + whole.start(), offset + whole.end())) {
             continue;
         }
-        let captures = regex.captures_at(text, found.start())?;
-        let whole = captures.get(0)?;
         let group = captures.name("n").unwrap_or(whole);
         return Some(NumberMatch {
             number: parse_number(group.as_str()),
