@@ -25,7 +25,8 @@ pub trait FileView: Sync {
 /// The real file system, with cached directory listings.
 #[derive(Default)]
 pub struct Disk {
-    folders: Mutex<HashMap<PathBuf, Folder>>,
+    /// By the folder's path as bytes (hashing a `Path` walks its components).
+    folders: Mutex<HashMap<OsString, Folder>>,
 }
 
 /// What is known of one folder.
@@ -84,29 +85,37 @@ impl Listing {
 }
 
 impl Disk {
+    /// Runs `f` on what is known of `dir` (allocating only for a folder not met before).
+    fn folder<R>(&self, dir: &Path, f: impl FnOnce(&mut Folder) -> R) -> R {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(folder) = folders.get_mut(dir.as_os_str()) {
+            return f(folder);
+        }
+        f(folders.entry(dir.as_os_str().to_owned()).or_default())
+    }
+
     /// The listing of `dir` (`None` when it cannot be read as a folder), read once.
     fn listing(&self, dir: &Path) -> Option<Arc<Listing>> {
-        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        folders
-            .entry(dir.to_owned())
-            .or_default()
-            .listing
-            .get_or_insert_with(|| Listing::read(dir).map(Arc::new))
-            .clone()
+        self.folder(dir, |folder| {
+            folder
+                .listing
+                .get_or_insert_with(|| Listing::read(dir).map(Arc::new))
+                .clone()
+        })
     }
 
     /// Counts a lookup in `dir`; its listing when the folder is busy enough to be read whole
     /// (`None`: not read yet, `Some(None)`: cannot be read).
     fn busy_listing(&self, dir: &Path) -> Option<Option<Arc<Listing>>> {
-        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
-        let folder = folders.entry(dir.to_owned()).or_default();
-        folder.lookups += 1;
-        if folder.lookups > STATS_BEFORE_LISTING {
-            folder
-                .listing
-                .get_or_insert_with(|| Listing::read(dir).map(Arc::new));
-        }
-        folder.listing.clone()
+        self.folder(dir, |folder| {
+            folder.lookups += 1;
+            if folder.lookups > STATS_BEFORE_LISTING {
+                folder
+                    .listing
+                    .get_or_insert_with(|| Listing::read(dir).map(Arc::new));
+            }
+            folder.listing.clone()
+        })
     }
 }
 
