@@ -202,7 +202,6 @@ impl Rule for LinkSyntax {
             );
         }
 
-        let defined: Vec<String> = body.ref_defs.iter().map(|d| d.label.clone()).collect();
         for unresolved in &body.unresolved_refs {
             let label = unresolved.label.trim();
             let meant_as_link = match unresolved.kind {
@@ -215,10 +214,8 @@ impl Rule for LinkSyntax {
             if !meant_as_link || label.starts_with('^') || !outside(unresolved.span) {
                 continue;
             }
-            let help = match did_you_mean(
-                &normalize_label(label),
-                defined.iter().map(String::as_str),
-            ) {
+            let defined = body.ref_defs.iter().map(|d| d.label.as_str());
+            let help = match did_you_mean(&normalize_label(label), defined) {
                 Some(known) => format!("did you mean `[{known}]`?"),
                 None => format!(
                     "define it: a line `[{label}]: https://…`, or write an inline link `[text](url)`"
