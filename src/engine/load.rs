@@ -28,19 +28,8 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     };
 
     // The path shown for a file: the root as the user sees it joined with the relative path.
-    // Both are already normal in the common case, which then costs one join (thousands of files).
-    let normal_root: Option<&Path> =
-        (discover::normalize(&settings.root) == settings.root).then(|| {
-            if settings.root.as_os_str() == "." {
-                Path::new("")
-            } else {
-                settings.root.as_path()
-            }
-        });
-    let shown = |rel: &str| match normal_root {
-        Some(root) if !rel.split('/').any(|c| matches!(c, "" | "." | "..")) => root.join(rel),
-        _ => discover::normalize(&settings.root.join(rel)),
-    };
+    let shown_root = discover::normalize(&settings.root);
+    let shown = |rel: &str| discover::join_normal(&shown_root, rel);
 
     let stdin_rel = request
         .stdin
