@@ -204,18 +204,26 @@ fn first_number(
 }
 
 /// What [`first_number`] found.
-#[derive(Clone)]
-struct NumberMatch {
-    number: Option<u64>,
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberMatch {
+    pub number: Option<u64>,
     /// The number itself.
-    span: Span,
+    pub span: Span,
     /// The whole match.
-    text: String,
-    whole: Span,
+    pub text: String,
+    pub whole: Span,
 }
 
 /// The first match of `regex` in the body of `post` outside code and HTML comments.
-fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
+pub fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
+    // A post from the outline index comes with the answers for the index's regexes.
+    if let Some((_, known)) = post
+        .known_numbers
+        .iter()
+        .find(|(pattern, _)| **pattern == *regex.as_str())
+    {
+        return known.clone();
+    }
     let body = post.body.span;
     first_number(regex, &post.source[body.range()], body.start, |span| {
         post.in_code_or_comment(span)

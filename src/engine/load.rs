@@ -78,7 +78,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
             .index_dir
             .as_deref()
             .filter(|_| requested.is_some())
-            .map(|dir| scope.spawn(|| Index::open(dir, index::key(&regexes))));
+            .map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
         let walk = walk(settings, &root, requested.as_ref(), &rel);
         (opening.and_then(|thread| thread.join().ok()), walk)
     });

@@ -13,6 +13,7 @@ mod skeleton;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
@@ -23,7 +24,7 @@ use skeleton::{Reader, Writer};
 
 /// The index's file in the cache folder.
 pub const FILE_NAME: &str = "outline-index";
-const MAGIC: &[u8] = b"postlint outline index v2\n";
+const MAGIC: &[u8] = b"postlint outline index v3\n";
 /// Files changed more recently than this are read every time, never stored.
 const SETTLE: Duration = Duration::from_secs(2);
 
@@ -88,6 +89,8 @@ pub struct Index {
     /// The cache folder.
     dir: PathBuf,
     key: String,
+    /// The series body regexes the skeletons hold the first matches of, in order.
+    patterns: Vec<Arc<str>>,
     /// The file as read: entries are decoded from it in place, only when asked for.
     stored: Vec<u8>,
     /// Its entries, sorted by path (as written).
@@ -98,13 +101,16 @@ pub struct Index {
 }
 
 impl Index {
-    /// The index in `dir` for `key`; empty when missing, unreadable or for another key.
-    pub fn open(dir: &Path, key: String) -> Index {
+    /// The index in `dir` for skeletons cut for `regexes` (see [`series_regexes`]); empty when
+    /// missing, unreadable or made for other regexes or another version.
+    pub fn open(dir: &Path, regexes: &[Regex]) -> Index {
+        let key = key(regexes);
         let stored = crate::cache_dir::read(dir, FILE_NAME).unwrap_or_default();
         let slots = decode(&stored, &key).unwrap_or_default();
         Index {
             dir: dir.to_owned(),
             key,
+            patterns: regexes.iter().map(|r| Arc::from(r.as_str())).collect(),
             stored,
             slots,
             fresh: HashMap::new(),
@@ -124,11 +130,11 @@ impl Index {
     pub fn post(&self, rel: &str, stamp: &Stamp, path: PathBuf) -> Option<Post> {
         if let Some((fresh, skeleton)) = self.fresh.get(rel) {
             return (fresh == stamp)
-                .then(|| skeleton::decode(path, skeleton))
+                .then(|| skeleton::decode(path, skeleton, &self.patterns))
                 .flatten();
         }
         let slot = self.slot(rel).filter(|s| s.stamp == *stamp)?;
-        skeleton::decode(path, &self.stored[slot.skeleton.clone()])
+        skeleton::decode(path, &self.stored[slot.skeleton.clone()], &self.patterns)
     }
 
     /// Stores a skeleton made at `now` (unless the file changed too recently to be trusted).
@@ -197,7 +203,7 @@ pub fn clear(dir: &Path) -> std::io::Result<bool> {
 }
 
 /// The key of an index: postlint's version and the body regexes its skeletons are cut for.
-pub fn key(regexes: &[Regex]) -> String {
+fn key(regexes: &[Regex]) -> String {
     let mut key = format!("postlint {}", env!("CARGO_PKG_VERSION"));
     for regex in regexes {
         key.push('\n');
@@ -289,25 +295,27 @@ mod tests {
     #[test]
     fn entries_survive_a_save_and_a_reopen_with_the_same_key_only() {
         let dir = tempfile::tempdir().unwrap();
-        let mut index = Index::open(dir.path(), "k1".into());
+        let mut index = Index::open(dir.path(), &[]);
         index.insert("a.md", stamp(10), stored("第一封信"), SystemTime::now());
         index.save().unwrap();
 
-        let again = Index::open(dir.path(), "k1".into());
+        let again = Index::open(dir.path(), &[]);
         let post = |rel: &str, size| again.post(rel, &stamp(size), PathBuf::from(rel));
         assert_eq!(title(post("a.md", 10)).as_deref(), Some("第一封信"));
         assert!(post("a.md", 11).is_none(), "another size");
         assert!(post("b.md", 10).is_none());
         assert!(
-            Index::open(dir.path(), "k2".into()).slots.is_empty(),
-            "another key starts empty"
+            Index::open(dir.path(), &[Regex::new("第(?P<n>[0-9]+)期").unwrap()])
+                .slots
+                .is_empty(),
+            "other regexes start empty"
         );
     }
 
     #[test]
     fn recently_changed_files_are_not_stored() {
         let dir = tempfile::tempdir().unwrap();
-        let mut index = Index::open(dir.path(), "k".into());
+        let mut index = Index::open(dir.path(), &[]);
         let now = UNIX_EPOCH + Duration::from_secs(2);
         let get = |index: &Index| title(index.post("a.md", &stamp(10), "a.md".into()));
         index.insert("a.md", stamp(10), stored("t"), now);
@@ -319,17 +327,18 @@ mod tests {
     #[test]
     fn a_truncated_or_corrupt_file_is_an_empty_index() {
         let dir = tempfile::tempdir().unwrap();
-        let mut index = Index::open(dir.path(), "k".into());
+        let mut index = Index::open(dir.path(), &[]);
         index.insert("a.md", stamp(10), stored("t"), SystemTime::now());
         index.save().unwrap();
         let bytes = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
-        assert!(decode(&bytes, "k").is_some());
+        let key = key(&[]);
+        assert!(decode(&bytes, &key).is_some());
         for cut in 0..bytes.len() {
-            assert!(decode(&bytes[..cut], "k").is_none(), "cut at {cut}");
+            assert!(decode(&bytes[..cut], &key).is_none(), "cut at {cut}");
         }
         let mut huge_count = bytes.clone();
-        let at = MAGIC.len() + 8 + 1;
+        let at = MAGIC.len() + 8 + key.len();
         huge_count[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(decode(&huge_count, "k").is_none());
+        assert!(decode(&huge_count, &key).is_none());
     }
 }

@@ -2,13 +2,14 @@
 //! series sources come from), turned into bytes and back without parsing anything.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 
 use crate::diagnostic::Span;
 use crate::post::body::{Heading, HtmlComment};
 use crate::post::{Body, Entry, Format, FrontMatter, Node, Post, StrStyle, Value};
+use crate::series::NumberMatch;
 
 /// Deeper front matter than this in stored bytes is corruption (the YAML reader stops at 64).
 const MAX_DEPTH: usize = 128;
@@ -83,11 +84,30 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
         out.span(comment.span);
         out.bytes(comment.text.as_bytes());
     }
+    // What each regex finds, so series detection need not search again.
+    for regex in regexes {
+        match crate::series::body_number(regex, post) {
+            None => out.u8(0),
+            Some(found) => {
+                out.u8(1);
+                match found.number {
+                    None => out.u8(0),
+                    Some(n) => {
+                        out.u8(1);
+                        out.u64(n);
+                    }
+                }
+                out.span(found.span);
+                out.span(found.whole);
+            }
+        }
+    }
     out.0
 }
 
-/// The post [`encode`] wrote, at `path`; `None` when the bytes are not such a skeleton.
-pub fn decode(path: PathBuf, bytes: &[u8]) -> Option<Post> {
+/// The post [`encode`] wrote for the regexes with these `patterns`, at `path`; `None` when the
+/// bytes are not such a skeleton.
+pub fn decode(path: PathBuf, bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
     let mut input = Reader(bytes);
     let source = input.str()?;
     let scan = input.span()?;
@@ -131,8 +151,42 @@ pub fn decode(path: PathBuf, bytes: &[u8]) -> Option<Post> {
             })
         })
         .collect::<Option<Vec<_>>>()?;
+    let found = patterns
+        .iter()
+        .map(|_| match input.u8()? {
+            0 => Some(None),
+            1 => {
+                let number = match input.u8()? {
+                    0 => None,
+                    1 => Some(input.u64()?),
+                    _ => return None,
+                };
+                Some(Some((number, input.span()?, input.span()?)))
+            }
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
     // Rules slice the text with these spans: each must lie on character boundaries inside it.
     let in_text = |span: Span| source.get(span.range()).is_some();
+    let known_numbers = patterns
+        .iter()
+        .zip(found)
+        .map(|(pattern, found)| {
+            let known = match found {
+                None => None,
+                Some((number, span, whole)) if in_text(span) && in_text(whole) => {
+                    Some(NumberMatch {
+                        number,
+                        span,
+                        text: source[whole.range()].to_owned(),
+                        whole,
+                    })
+                }
+                Some(_) => return None,
+            };
+            Some((pattern.clone(), known))
+        })
+        .collect::<Option<Vec<_>>>()?;
     let front_matter_fits = front_matter.as_ref().is_none_or(|fm| {
         in_text(fm.open_fence)
             && in_text(fm.content)
@@ -160,6 +214,7 @@ pub fn decode(path: PathBuf, bytes: &[u8]) -> Option<Post> {
         syntax: Vec::new(),
         encoding: None,
         depth: crate::post::Depth::Outline,
+        known_numbers,
     })
 }
 
@@ -363,6 +418,10 @@ mod tests {
     use crate::post::Depth;
     use crate::series::{GREETINGS, Series, number_regex};
 
+    fn patterns() -> Vec<Arc<str>> {
+        regexes().iter().map(|r| Arc::from(r.as_str())).collect()
+    }
+
     fn regexes() -> Vec<Regex> {
         GREETINGS.iter().map(|g| number_regex(g).unwrap()).collect()
     }
@@ -384,7 +443,7 @@ mod tests {
         for text in POSTS {
             let post = Post::parse_with("a.md", text, Depth::Outline);
             let bytes = encode(&post, &regexes());
-            let skeleton = decode("a.md".into(), &bytes).expect("decodes");
+            let skeleton = decode("a.md".into(), &bytes, &patterns()).expect("decodes");
             assert!(text.starts_with(&*skeleton.source), "{text}");
             assert_eq!(
                 skeleton
@@ -396,13 +455,15 @@ mod tests {
                     .map(|f| (f.open_fence, f.content, &f.root)),
             );
             assert_eq!(skeleton.body.headings.first(), post.body.headings.first());
+            // The stored first matches, and a search of the kept lines, agree with the post.
+            assert_eq!(skeleton.known_numbers.len(), regexes().len());
+            let mut searched = skeleton.clone();
+            searched.known_numbers.clear();
             for regex in regexes() {
                 let series = Series::declared(Some(regex));
-                assert_eq!(
-                    format!("{:?}", series.sources(&skeleton, Some("postSlug"))),
-                    format!("{:?}", series.sources(&post, Some("postSlug"))),
-                    "{text}"
-                );
+                let sources = |p: &Post| format!("{:?}", series.sources(p, Some("postSlug")));
+                assert_eq!(sources(&skeleton), sources(&post), "{text}");
+                assert_eq!(sources(&searched), sources(&post), "{text}");
                 assert_eq!(
                     series.greeting_without_number(&skeleton),
                     series.greeting_without_number(&post)
@@ -414,7 +475,7 @@ mod tests {
     #[test]
     fn only_the_lines_series_sources_read_are_kept() {
         let post = Post::parse_with("a.md", POSTS[0], Depth::Outline);
-        let skeleton = decode("a.md".into(), &encode(&post, &regexes())).unwrap();
+        let skeleton = decode("a.md".into(), &encode(&post, &regexes()), &patterns()).unwrap();
         let kept = &skeleton.source[skeleton.body.span.range()];
         assert_eq!(
             kept,
@@ -429,14 +490,14 @@ mod tests {
         let bytes = encode(&post, &regexes());
         for cut in 0..bytes.len() {
             assert!(
-                decode("a.md".into(), &bytes[..cut]).is_none(),
+                decode("a.md".into(), &bytes[..cut], &patterns()).is_none(),
                 "cut at {cut}"
             );
         }
         for at in 0..bytes.len() {
             let mut bad = bytes.clone();
             bad[at] ^= 0xff;
-            let _ = decode("a.md".into(), &bad);
+            let _ = decode("a.md".into(), &bad, &patterns());
         }
         // Nesting deeper than any front matter can be is refused, not recursed into.
         let mut deep = Writer::default();
@@ -454,6 +515,6 @@ mod tests {
             deep.u8(6);
             deep.u64(1);
         }
-        assert!(decode("a.md".into(), &deep.0).is_none());
+        assert!(decode("a.md".into(), &deep.0, &[]).is_none());
     }
 }

@@ -17,6 +17,7 @@ pub use line_index::{LineCol, LineIndex};
 pub use split::Format;
 
 use crate::diagnostic::Span;
+use crate::series::NumberMatch;
 use split::Split;
 
 /// Why a file could not be read as text; reported by the `file-encoding` rule.
@@ -42,6 +43,9 @@ pub struct Post {
     pub encoding: Option<EncodingProblem>,
     /// How much of the body was parsed.
     pub depth: Depth,
+    /// The first match of each series body regex (by pattern) as the outline index stored it;
+    /// empty for posts read from their file (the body is searched).
+    pub(crate) known_numbers: Vec<(Arc<str>, Option<NumberMatch>)>,
 }
 
 /// How much of a body to parse.
@@ -113,6 +117,7 @@ impl Post {
             syntax: Vec::new(),
             encoding: Some(EncodingProblem { span, message }),
             depth: Depth::Full,
+            known_numbers: Vec::new(),
         }
     }
 
@@ -204,6 +209,7 @@ impl Post {
             syntax,
             encoding: None,
             depth,
+            known_numbers: Vec::new(),
         }
     }
 
@@ -233,6 +239,7 @@ impl Post {
             syntax: self.syntax.clone(),
             encoding: self.encoding.clone(),
             depth: self.depth,
+            known_numbers: self.known_numbers.clone(),
         }
     }
 
