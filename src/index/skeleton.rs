@@ -16,7 +16,8 @@ const MAX_DEPTH: usize = 128;
 
 /// The skeleton of `post`: its text up to the end of the line where the last thing collection
 /// rules read ends, the body narrowed to the lines `regexes` match on, the parsed front matter,
-/// the first heading, and the code and comments inside the narrowed body.
+/// the first heading, the code and comments inside the narrowed body, and each regex's first
+/// match outside them.
 pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
     let source: &str = &post.source;
     let range = crate::series::read_range(post, regexes);
