@@ -8,7 +8,8 @@ Builds postlint and the parse floor (benches/floor.rs), generates the synthetic 
 - the editor path: `postlint check --stdin-filename` for one letter, with its whole collection;
 - image checks: N URLs on one host of a loopback server answering after 20 ms, cold and warm
   cache, against the floor N x 20 ms / per-host limit, and `lychee` when it is on PATH.
-Medians of --runs runs after a warm-up: wall time, CPU time, peak memory. It also checks that
+Medians of --runs runs after a warm-up, the commands of a table taking turns run by run: wall
+time, CPU time, peak memory, and the median of postlint's ratio to the floor within each round. It also checks that
 postlint reports exactly the injected defects (EXPECTED.tsv). Prints Markdown for BENCHMARKS.md.
 Nothing but 127.0.0.1 is contacted.
 """
@@ -29,24 +30,42 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "target", "bench")
 
 
+def run_once(cmd, stdin=None, cwd=None, ok_codes=(0, 1)):
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one run of `cmd`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "POSTLINT_NETWORK": "off"})
+    if stdin:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok_codes:
+        raise SystemExit(f"{cmd}: exit code {code}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def medians(samples):
+    return tuple(statistics.median(s[k] for s in samples) for k in range(3))
+
+
 def measure(cmd, runs, stdin=None, cwd=None, ok_codes=(0, 1)):
     """Median wall seconds, CPU seconds and peak RSS (MiB) of `cmd`, after one warm-up."""
-    samples = []
+    samples = [run_once(cmd, stdin, cwd, ok_codes) for _ in range(runs + 1)][1:]
+    return medians(samples)
+
+
+def measure_in_turns(commands, runs, cwd=None):
+    """Like `measure` for each (name, cmd, stdin), the commands taking turns run by run, so a
+    slow or fast spell of the machine falls on all of them alike. Returns the medians by name
+    and each round's samples (for ratios taken within a round)."""
+    rounds = []
     for i in range(runs + 1):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "POSTLINT_NETWORK": "off"})
-        if stdin:
-            proc.stdin.write(stdin)
-            proc.stdin.close()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        if code not in ok_codes:
-            raise SystemExit(f"{cmd}: exit code {code}")
+        round_ = {name: run_once(cmd, stdin, cwd) for name, cmd, stdin in commands}
         if i > 0:
-            samples.append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
-    return tuple(statistics.median(s[k] for s in samples) for k in range(3))
+            rounds.append(round_)
+    return {name: medians([r[name] for r in rounds]) for name, _, _ in commands}, rounds
 
 
 def build():
@@ -166,10 +185,9 @@ def main():
             commands.append(("rumdl check --no-cache", ["rumdl", "check", "--no-cache", "src"]))
         if shutil.which("markdownlint-cli2"):
             commands.append(("markdownlint-cli2", ["markdownlint-cli2", "src/**/*.md"]))
-        results = {}
-        for name, cmd in commands:
-            results[name] = measure(cmd, args.runs, cwd=site, ok_codes=(0, 1))
-        floor_wall = results["floor (walk, split, YAML, pulldown-cmark)"][0]
+        floor_name, postlint_name = commands[1][0], commands[2][0]
+        results, rounds = measure_in_turns([(name, cmd, None) for name, cmd in commands], args.runs, cwd=site)
+        floor_wall = results[floor_name][0]
         for name, (wall, cpu, rss) in results.items():
             print(f"| {n} | {name} | {wall:.3f} | {cpu:.3f} | {rss:.0f} | {wall / floor_wall:.2f}x |")
         letter = next(f for f in files if os.sep + "newsletter" + os.sep in f)
@@ -177,11 +195,15 @@ def main():
             text = f.read()
         rel = os.path.relpath(letter, site)
         editor = [postlint, "check", "--stdin-filename", rel, "--format", "concise"]
-        wall, cpu, rss = measure(editor + ["--no-cache"], args.runs, stdin=text, cwd=site)
-        print(f"| {n} | editor: --stdin-filename one letter, --no-cache (every letter read) | {wall:.3f} | {cpu:.3f} | {rss:.0f} | |")
-        # The warm-up run writes the outline index; the measured runs read it.
-        wall, cpu, rss = measure(editor, args.runs, stdin=text, cwd=site)
-        print(f"| {n} | editor: --stdin-filename one letter, outline index | {wall:.3f} | {cpu:.3f} | {rss:.0f} | |")
+        # The warm-up round writes the outline index; the measured rounds read it.
+        no_cache = "editor: --stdin-filename one letter, --no-cache (every letter read)"
+        indexed = "editor: --stdin-filename one letter, outline index"
+        edits, _ = measure_in_turns([(no_cache, editor + ["--no-cache"], text), (indexed, editor, text)], args.runs, cwd=site)
+        for name in (no_cache, indexed):
+            wall, cpu, rss = edits[name]
+            print(f"| {n} | {name} | {wall:.3f} | {cpu:.3f} | {rss:.0f} | |")
+        paired = statistics.median(r[postlint_name][0] / r[floor_name][0] for r in rounds)
+        print(f"\npostlint / floor at {n} posts, median of the ratios within each round: {paired:.2f}x")
         ok, expected, missing, extra = findings_match(postlint, site)
         print(f"\nFindings on the {n}-post blog: {'exactly the ' + str(expected) + ' injected defects' if ok else f'MISMATCH: missing {missing}, extra {extra}'}.\n")
         if n != args.sizes[-1]:
