@@ -81,10 +81,16 @@ pub fn normalize(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether the `/`-separated `rel` holds only plain names (no empty part, `.` or `..`): already
+/// normal, and below wherever it is joined to.
+pub fn is_plain(rel: &str) -> bool {
+    !rel.split('/').any(|part| matches!(part, "" | "." | ".."))
+}
+
 /// `base` (already normal) joined with the `/`-separated `rel`, normal too: a plain join when
-/// `rel` holds only plain names, the common case met thousands of times per run.
+/// `rel` [`is_plain`], the common case met thousands of times per run.
 pub fn join_normal(base: &Path, rel: &str) -> PathBuf {
-    if rel.split('/').any(|part| matches!(part, "" | "." | "..")) {
+    if !is_plain(rel) {
         return normalize(&base.join(rel));
     }
     if base.as_os_str() == "." {

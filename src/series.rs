@@ -230,13 +230,14 @@ pub fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
     })
 }
 
-/// Where in the body series detection and membership find what they read with these body
-/// regexes: from the first to the last of the first match of each regex and of a numberless
+/// Where in the body series detection and membership find what they read: from the first to the
+/// last of `found` (the first match of each body regex, see [`body_number`]) and of a numberless
 /// greeting (`None` when there is none). The outline index keeps only this part of a body.
-pub fn read_range(post: &Post, regexes: &[Regex]) -> Option<Span> {
-    regexes
+pub fn read_range(post: &Post, found: &[Option<NumberMatch>]) -> Option<Span> {
+    found
         .iter()
-        .filter_map(|regex| body_number(regex, post).map(|m| m.whole))
+        .flatten()
+        .map(|m| m.whole)
         .chain(loose_greeting_without_number(post).map(|(whole, _)| whole))
         .reduce(|a, b| Span::new(a.start.min(b.start), a.end.max(b.end)))
 }

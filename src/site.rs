@@ -38,6 +38,15 @@ struct Folder {
     listing: Option<Option<Arc<Listing>>>,
 }
 
+impl Folder {
+    /// Its listing, read at the first call (`dir` is this folder).
+    fn listing(&mut self, dir: &Path) -> Option<Arc<Listing>> {
+        self.listing
+            .get_or_insert_with(|| Listing::read(dir).map(Arc::new))
+            .clone()
+    }
+}
+
 /// Lookups in one folder answered by `stat` before its listing is read instead: a save in the
 /// editor checks a few images of a folder that may hold thousands.
 const STATS_BEFORE_LISTING: usize = 32;
@@ -96,12 +105,7 @@ impl Disk {
 
     /// The listing of `dir` (`None` when it cannot be read as a folder), read once.
     fn listing(&self, dir: &Path) -> Option<Arc<Listing>> {
-        self.folder(dir, |folder| {
-            folder
-                .listing
-                .get_or_insert_with(|| Listing::read(dir).map(Arc::new))
-                .clone()
-        })
+        self.folder(dir, |folder| folder.listing(dir))
     }
 
     /// Counts a lookup in `dir`; its listing when the folder is busy enough to be read whole
@@ -110,9 +114,7 @@ impl Disk {
         self.folder(dir, |folder| {
             folder.lookups += 1;
             if folder.lookups > STATS_BEFORE_LISTING {
-                folder
-                    .listing
-                    .get_or_insert_with(|| Listing::read(dir).map(Arc::new));
+                folder.listing(dir);
             }
             folder.listing.clone()
         })

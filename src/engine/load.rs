@@ -23,7 +23,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     let root_slash = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
     let rel = |abs: &Path| match abs.to_str().and_then(|a| a.strip_prefix(&root_slash)) {
         // The walker's own paths: plain names below the root (the common, cheap case).
-        Some(below) if !below.split('/').any(|c| matches!(c, "" | "." | "..")) => below.to_owned(),
+        Some(below) if discover::is_plain(below) => below.to_owned(),
         _ => discover::slash_path(&discover::relative(abs, &root)),
     };
 

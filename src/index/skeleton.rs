@@ -20,7 +20,12 @@ const MAX_DEPTH: usize = 128;
 /// match outside them.
 pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
     let source: &str = &post.source;
-    let range = crate::series::read_range(post, regexes);
+    // Each regex's first match: it fixes the lines kept, and is stored so nothing searches again.
+    let found: Vec<Option<NumberMatch>> = regexes
+        .iter()
+        .map(|regex| crate::series::body_number(regex, post))
+        .collect();
+    let range = crate::series::read_range(post, &found);
     let heading = post.body.headings.first();
     let last = [
         Some(post.body.span.start),
@@ -85,9 +90,8 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
         out.span(comment.span);
         out.bytes(comment.text.as_bytes());
     }
-    // What each regex finds, so series detection need not search again.
-    for regex in regexes {
-        match crate::series::body_number(regex, post) {
+    for found in found {
+        match found {
             None => out.u8(0),
             Some(found) => {
                 out.u8(1);
