@@ -354,6 +354,14 @@ fn fault_server() -> u16 {
                     }
                     "/malformed.png" => stream.write_all(b"HTTP/1.1 abc\r\n\x00\x01garbage\r\n\r\n"),
                     "/reset.png" => Ok(()),
+                    "/stale.png" if head => {
+                        // Keeps the connection as HTTP/1.1 allows, then hangs up on the next
+                        // request, as a server whose idle timeout crosses the client's reuse.
+                        let _ = stream.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+                        let _ = stream.read(&mut buf);
+                        Ok(())
+                    }
+                    "/stale.png" => stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 0\r\n\r\n"),
                     "/always-busy.png" => stream.write_all(b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"),
                     _ => stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
                 };
@@ -376,6 +384,7 @@ fn network_faults_end_in_their_class_within_the_budget() {
         "/malformed.png",
         "/reset.png",
         "/always-busy.png",
+        "/stale.png",
     ];
     let body: String = paths
         .iter()
@@ -404,6 +413,11 @@ fn network_faults_end_in_their_class_within_the_budget() {
         "an endless body is cut after a few KiB: {found:#?}"
     );
     assert_eq!(first("/bomb.png"), None, "a gzip body is never inflated");
+    assert_eq!(
+        first("/stale.png"),
+        None,
+        "a GET on a connection the server hung up is sent again on a new one: {found:#?}"
+    );
     assert_eq!(
         first("/malformed.png").map(|f| f.0),
         Some("error".into()),

@@ -389,12 +389,21 @@ impl HttpChecker {
             Err(e) if !is_closed(&e) => return Err(error_status(e)),
             Err(_) => {}
         }
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let mut get = self.agent.get(url).header("Range", "bytes=0-0");
-        for (name, value) in &extra {
-            get = get.header(name, value);
-        }
-        match get.call() {
+        let get = || {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let mut get = self.agent.get(url).header("Range", "bytes=0-0");
+            for (name, value) in &extra {
+                get = get.header(name, value);
+            }
+            get.call()
+        };
+        // The GET may go out on the connection HEAD used, which a server may close right
+        // after answering without saying so; like curl, try once more on a new connection.
+        let result = match get() {
+            Err(e) if is_hung_up(&e) => get(),
+            result => result,
+        };
+        match result {
             Ok(mut response) => {
                 let answer = answer(&response);
                 // Read a little so the connection can be reused; never the whole body.
@@ -448,8 +457,12 @@ fn retry_after(value: &str) -> Option<Duration> {
 
 /// A connection the server closed on HEAD: some servers do that instead of answering 405.
 fn is_closed(e: &ureq::Error) -> bool {
+    is_hung_up(e) || matches!(e, ureq::Error::Protocol(_))
+}
+
+/// The server hung up before answering.
+fn is_hung_up(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Io(io) if matches!(io.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted))
-        || matches!(e, ureq::Error::Protocol(_))
 }
 
 fn error_status(e: ureq::Error) -> UrlStatus {
