@@ -24,7 +24,7 @@ use skeleton::{Reader, Writer};
 
 /// The index's file in the cache folder.
 pub const FILE_NAME: &str = "outline-index";
-const MAGIC: &[u8] = b"postlint outline index v3\n";
+const MAGIC: &[u8] = b"postlint outline index v4\n";
 /// Files changed more recently than this are read every time, never stored.
 const SETTLE: Duration = Duration::from_secs(2);
 

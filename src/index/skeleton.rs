@@ -14,6 +14,12 @@ use crate::series::NumberMatch;
 /// Deeper front matter than this in stored bytes is corruption (the YAML reader stops at 64).
 const MAX_DEPTH: usize = 128;
 
+/// How a key or string value is stored: as the text at its span, inside the quotes at its
+/// span, or written out (escapes, block scalars, TOML keys).
+const TEXT_AT_SPAN: u8 = 0;
+const TEXT_IN_QUOTES: u8 = 1;
+const TEXT_WRITTEN: u8 = 2;
+
 /// The skeleton of `post`: its text up to the end of the line where the last thing collection
 /// rules read ends, the body narrowed to the lines `regexes` match on, the parsed front matter,
 /// the first heading, the code and comments inside the narrowed body, and each regex's first
@@ -43,8 +49,9 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
         None => Span::new(end, end),
     };
 
+    let kept = &source[..end];
     let mut out = Writer::default();
-    out.bytes(&source.as_bytes()[..end]);
+    out.bytes(kept.as_bytes());
     out.span(scan);
     match &post.front_matter {
         None => out.u8(0),
@@ -59,7 +66,7 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
                 None => out.u8(0),
                 Some(entries) => {
                     out.u8(1);
-                    out.entries(entries);
+                    out.entries(entries, kept);
                 }
             }
         }
@@ -124,7 +131,7 @@ pub fn decode(path: PathBuf, bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post
             let content = input.span()?;
             let root = match input.u8()? {
                 0 => None,
-                1 => Some(input.entries(0)?),
+                1 => Some(input.entries(0, source)?),
                 _ => return None,
             };
             Some(FrontMatter {
@@ -273,16 +280,31 @@ impl Writer {
         self.u64(span.end as u64);
     }
 
-    fn entries(&mut self, entries: &[Entry]) {
+    fn entries(&mut self, entries: &[Entry], source: &str) {
         self.u64(entries.len() as u64);
         for entry in entries {
-            self.bytes(entry.key.as_bytes());
             self.span(entry.key_span);
-            self.node(&entry.value);
+            self.text(&entry.key, entry.key_span, source);
+            self.node(&entry.value, source);
         }
     }
 
-    fn node(&mut self, node: &Node) {
+    /// `text`, read at `span`: most keys and values are written as they read (or in quotes
+    /// without escapes), so only a tag is stored and the reader slices the text, checking
+    /// character boundaries instead of validating the same bytes again as UTF-8.
+    fn text(&mut self, text: &str, span: Span, source: &str) {
+        let at = |start: usize, end: usize| source.get(start..end) == Some(text);
+        if at(span.start, span.end) {
+            self.u8(TEXT_AT_SPAN);
+        } else if span.end >= span.start + 2 && at(span.start + 1, span.end - 1) {
+            self.u8(TEXT_IN_QUOTES);
+        } else {
+            self.u8(TEXT_WRITTEN);
+            self.bytes(text.as_bytes());
+        }
+    }
+
+    fn node(&mut self, node: &Node, source: &str) {
         self.span(node.span);
         match &node.value {
             Value::Null => self.u8(0),
@@ -300,7 +322,7 @@ impl Writer {
             }
             Value::Str(text, style) => {
                 self.u8(4);
-                self.bytes(text.as_bytes());
+                self.text(text, node.span, source);
                 self.u8(match style {
                     StrStyle::Plain => 0,
                     StrStyle::Quoted => 1,
@@ -309,18 +331,18 @@ impl Writer {
             }
             Value::Datetime(text) => {
                 self.u8(5);
-                self.bytes(text.as_bytes());
+                self.text(text, node.span, source);
             }
             Value::List(items) => {
                 self.u8(6);
                 self.u64(items.len() as u64);
                 for item in items {
-                    self.node(item);
+                    self.node(item, source);
                 }
             }
             Value::Map(entries) => {
                 self.u8(7);
-                self.entries(entries);
+                self.entries(entries, source);
             }
         }
     }
@@ -369,22 +391,35 @@ impl<'a> Reader<'a> {
         (start <= end).then(|| Span::new(start, end))
     }
 
-    fn entries(&mut self, depth: usize) -> Option<Vec<Entry>> {
+    /// What [`Writer::text`] wrote for the text at `span` of `source`.
+    fn text(&mut self, span: Span, source: &'a str) -> Option<&'a str> {
+        match self.u8()? {
+            TEXT_AT_SPAN => source.get(span.range()),
+            TEXT_IN_QUOTES if span.end >= span.start + 2 => {
+                source.get(span.start + 1..span.end - 1)
+            }
+            TEXT_WRITTEN => self.str(),
+            _ => None,
+        }
+    }
+
+    fn entries(&mut self, depth: usize, source: &'a str) -> Option<Vec<Entry>> {
         if depth > MAX_DEPTH {
             return None;
         }
         (0..self.count()?)
             .map(|_| {
+                let key_span = self.span()?;
                 Some(Entry {
-                    key: self.str()?.to_owned(),
-                    key_span: self.span()?,
-                    value: self.node(depth + 1)?,
+                    key: self.text(key_span, source)?.to_owned(),
+                    key_span,
+                    value: self.node(depth + 1, source)?,
                 })
             })
             .collect()
     }
 
-    fn node(&mut self, depth: usize) -> Option<Node> {
+    fn node(&mut self, depth: usize, source: &'a str) -> Option<Node> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -395,7 +430,7 @@ impl<'a> Reader<'a> {
             2 => Value::Int(self.u64()? as i64),
             3 => Value::Float(f64::from_bits(self.u64()?)),
             4 => {
-                let text = self.str()?.to_owned();
+                let text = self.text(span, source)?.to_owned();
                 let style = match self.u8()? {
                     0 => StrStyle::Plain,
                     1 => StrStyle::Quoted,
@@ -404,13 +439,13 @@ impl<'a> Reader<'a> {
                 };
                 Value::Str(text, style)
             }
-            5 => Value::Datetime(self.str()?.to_owned()),
+            5 => Value::Datetime(self.text(span, source)?.to_owned()),
             6 => Value::List(
                 (0..self.count()?)
-                    .map(|_| self.node(depth + 1))
+                    .map(|_| self.node(depth + 1, source))
                     .collect::<Option<Vec<_>>>()?,
             ),
-            7 => Value::Map(self.entries(depth + 1)?),
+            7 => Value::Map(self.entries(depth + 1, source)?),
             _ => return None,
         };
         Some(Node { span, value })
@@ -432,7 +467,7 @@ mod tests {
     }
 
     /// Posts whose series sources are easy to get wrong from a part of the text.
-    const POSTS: [&str; 8] = [
+    const POSTS: [&str; 9] = [
         "---\ntitle: \"一颗小树 #99\"\npostSlug: newsletter-99\ntags: [newsletter, 生活]\n---\n\n```\n第 1 封信\n```\n<!-- 第 2 封信 -->\n\n# 第 99 期\n\n这是我为你写的第 99 封信。当写到第 50 封信时……\n\n正文。\n",
         "---\ntitle: t\ndraft: true\npubDatetime: 2024-02-16T08:17:52Z\nnested:\n  a: [1, 2.5, null, \"x\"]\n---\n正文没有问候。\n",
         "---\ntitle: 模板\n---\n这是我为你写的第 n 封信。\n后来又写了第 3 封信。\n",
@@ -441,6 +476,7 @@ mod tests {
         "no front matter at all, 第 八 封信\r\n\r\nmore\r\n",
         "---\n- a\n- b\n---\n第 1 封信\n",
         "---\ntitle: t\n---\n前言。\n正文第\nn 封信，换了行。\n\n后文。\n",
+        "---\nslug: plain-value\ntitle: \"引号里\"\nsay: \"say \\\"hi\\\"\"\nit: 'it''s'\nblock: |\n  line one\n  line two\n\"quoted key\": y\n---\n第 3 封信\n",
     ];
 
     #[test]
@@ -505,21 +541,54 @@ mod tests {
             let _ = decode("a.md".into(), &bad, &patterns());
         }
         // Nesting deeper than any front matter can be is refused, not recursed into.
-        let mut deep = Writer::default();
-        deep.bytes(b"");
-        deep.span(Span::new(0, 0));
-        deep.u8(1);
-        deep.span(Span::new(0, 0));
-        deep.span(Span::new(0, 0));
-        deep.u8(1);
-        deep.u64(1);
-        deep.bytes(b"k");
-        deep.span(Span::new(0, 0));
-        for _ in 0..10_000 {
-            deep.span(Span::new(0, 0));
-            deep.u8(6);
-            deep.u64(1);
-        }
-        assert!(decode("a.md".into(), &deep.0, &[]).is_none());
+        let nested = |levels: usize| {
+            let mut out = Writer::default();
+            out.bytes(b"");
+            out.span(Span::new(0, 0));
+            out.u8(1);
+            out.span(Span::new(0, 0));
+            out.span(Span::new(0, 0));
+            out.u8(1);
+            out.u64(1);
+            out.span(Span::new(0, 0));
+            out.u8(TEXT_WRITTEN);
+            out.bytes(b"k");
+            for _ in 0..levels {
+                out.span(Span::new(0, 0));
+                out.u8(6);
+                out.u64(1);
+            }
+            out.span(Span::new(0, 0));
+            out.u8(0);
+            out.u8(0);
+            out.u64(0);
+            out.u64(0);
+            decode("a.md".into(), &out.0, &[])
+        };
+        assert!(nested(3).is_some());
+        assert!(nested(10_000).is_none());
+    }
+
+    #[test]
+    fn keys_and_values_are_stored_as_a_place_in_the_text_when_they_read_so() {
+        let text = POSTS[8];
+        let post = Post::parse_with("a.md", text, Depth::Outline);
+        let bytes = encode(&post, &regexes());
+        let skeleton = decode("a.md".into(), &bytes, &patterns()).unwrap();
+        assert_eq!(
+            skeleton.front_matter.as_ref().map(|f| &f.root),
+            post.front_matter.as_ref().map(|f| &f.root)
+        );
+        // Plain and simply quoted text is not stored twice; escaped and block text is.
+        let count = |needle: &str| {
+            bytes
+                .windows(needle.len())
+                .filter(|w| *w == needle.as_bytes())
+                .count()
+        };
+        assert_eq!(count("plain-value"), 1);
+        assert_eq!(count("引号里"), 1);
+        assert_eq!(count("say \"hi\""), 1, "the decoded escape is stored");
+        assert_eq!(count("line one\nline two"), 1, "the folded block is stored");
     }
 }
