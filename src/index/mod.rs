@@ -28,6 +28,11 @@ const MAGIC: &[u8] = b"postlint outline index v4\n";
 /// Files changed more recently than this are read every time, never stored.
 const SETTLE: Duration = Duration::from_secs(2);
 
+#[cfg(unix)]
+fn nanoseconds(secs: i64, nanos: i64) -> i64 {
+    secs.saturating_mul(1_000_000_000).saturating_add(nanos)
+}
+
 /// What identifies one version of a file without reading it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp {
@@ -42,12 +47,10 @@ impl Stamp {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let ns =
-                |secs: i64, nanos: i64| secs.saturating_mul(1_000_000_000).saturating_add(nanos);
             Stamp {
                 size: meta.len(),
-                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
-                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                modified_ns: nanoseconds(meta.mtime(), meta.mtime_nsec()),
+                changed_ns: nanoseconds(meta.ctime(), meta.ctime_nsec()),
                 inode: meta.ino(),
             }
         }
@@ -65,6 +68,19 @@ impl Stamp {
                 inode: 0,
             }
         }
+    }
+
+    /// The stamp of the file `name` in the opened `folder`, following symbolic links as
+    /// [`std::fs::metadata`] does.
+    #[cfg(unix)]
+    pub fn at(folder: std::os::fd::BorrowedFd<'_>, name: &str) -> std::io::Result<Stamp> {
+        let stat = rustix::fs::statat(folder, name, rustix::fs::AtFlags::empty())?;
+        Ok(Stamp {
+            size: stat.st_size as u64,
+            modified_ns: nanoseconds(stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+            changed_ns: nanoseconds(stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+            inode: stat.st_ino as u64,
+        })
     }
 
     /// Whether the file last changed long enough before `now` to be stored.
@@ -269,6 +285,31 @@ fn decode(bytes: &[u8], key: &str) -> Option<Vec<Slot>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_stamp_read_in_an_opened_folder_is_the_stamp_of_the_path() {
+        use std::os::fd::AsFd;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.md"), "one").unwrap();
+        std::fs::write(dir.path().join("b.md"), "other text").unwrap();
+        std::os::unix::fs::symlink("b.md", dir.path().join("link.md")).unwrap();
+        let folder = std::fs::File::open(dir.path()).unwrap();
+        for name in ["a.md", "b.md", "link.md"] {
+            let by_path = Stamp::of(&std::fs::metadata(dir.path().join(name)).unwrap());
+            assert_eq!(Stamp::at(folder.as_fd(), name).unwrap(), by_path, "{name}");
+        }
+        // A link is followed, as `std::fs::metadata` does: its stamp is its target's.
+        assert_eq!(
+            Stamp::at(folder.as_fd(), "link.md").unwrap(),
+            Stamp::at(folder.as_fd(), "b.md").unwrap()
+        );
+        assert_ne!(
+            Stamp::at(folder.as_fd(), "a.md").unwrap(),
+            Stamp::at(folder.as_fd(), "b.md").unwrap()
+        );
+        assert!(Stamp::at(folder.as_fd(), "missing.md").is_err());
+    }
 
     fn stamp(size: u64) -> Stamp {
         Stamp {
