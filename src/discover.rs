@@ -114,7 +114,10 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// Whether the `/`-separated `rel` holds only plain names (no empty part, `.` or `..`): already
 /// normal, and below wherever it is joined to.
 pub fn is_plain(rel: &str) -> bool {
-    !rel.split('/').any(|part| matches!(part, "" | "." | ".."))
+    // Over bytes: splitting the string by a char pattern cost ten times as much, twice per file.
+    !rel.as_bytes()
+        .split(|&b| b == b'/')
+        .any(|part| matches!(part, b"" | b"." | b".."))
 }
 
 /// `base` (already normal) joined with the `/`-separated `rel`, normal too: a plain join when
@@ -243,6 +246,21 @@ mod tests {
         ] {
             let base = Path::new(base);
             assert_eq!(join_normal(base, rel), normalize(&base.join(rel)), "{rel}");
+        }
+        for plain in [
+            "a.md",
+            "a/b.md",
+            ".hidden/a.md",
+            "..a/b",
+            "a./...",
+            "第 1 封信.md",
+        ] {
+            assert!(is_plain(plain), "{plain}");
+        }
+        for odd in [
+            "", ".", "..", "a/", "/a", "a//b", "a/./b", "a/../b", "./a", "a/..",
+        ] {
+            assert!(!is_plain(odd), "{odd}");
         }
     }
 }

@@ -65,14 +65,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     // The outline index, when the request has a cache folder, is read while the folders are walked.
     crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
-    let (
-        mut index,
-        Walk {
-            mut files,
-            seen,
-            walked,
-        },
-    ) = std::thread::scope(|scope| {
+    let (mut index, mut walked) = std::thread::scope(|scope| {
         // A whole-project run asks for every post: no post would come from the index.
         let opening = request
             .index_dir
@@ -88,10 +81,10 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     let mut extra: Option<CollectionSettings> = None;
     if let Some(rel) = &stdin_rel
         && !settings.is_excluded(rel)
-        && !seen.contains(rel)
+        && !walked.found(rel)
     {
         match settings.collections.iter().position(|c| c.contains(rel)) {
-            Some(index) => files[index].push(rel.clone()),
+            Some(index) => walked.add(index, rel.clone()),
             None => extra = Some(CollectionSettings::standalone(rel)),
         }
     }
@@ -99,12 +92,13 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     let now = SystemTime::now();
 
     let mut collections = Vec::new();
+    let extra_files = vec![stdin_rel.clone().unwrap_or_default()];
     let groups = settings
         .collections
         .iter()
-        .zip(files)
+        .zip(&walked.files)
         .map(|(c, f)| (c.clone(), f))
-        .chain(extra.map(|c| (c, vec![stdin_rel.clone().unwrap_or_default()])));
+        .chain(extra.map(|c| (c, &extra_files)));
     for (collection, files) in groups {
         if !files.iter().any(|f| is_requested(f)) {
             continue;
@@ -161,11 +155,11 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     if let Some(index) = &mut index {
         // Files of collections not walked this time stay; the walked ones are complete.
         index.retain(|rel| {
-            seen.contains(rel)
+            walked.found(rel)
                 || !settings
                     .collections
                     .iter()
-                    .zip(&walked)
+                    .zip(&walked.walked)
                     .any(|(c, walked)| *walked && c.contains(rel))
         });
         // The index only saves time: a cache folder that cannot be written changes no finding.
@@ -201,12 +195,25 @@ impl Asked {
 
 /// The Markdown files of each collection, relative to the root.
 struct Walk {
-    /// By collection, each file in the first collection that claims it.
+    /// By collection, each file in the first collection that claims it; sorted.
     files: Vec<Vec<String>>,
-    /// Every file found.
-    seen: HashSet<String>,
     /// Whether each collection was walked.
     walked: Vec<bool>,
+}
+
+impl Walk {
+    /// Whether the walk found the file at `rel`.
+    fn found(&self, rel: &str) -> bool {
+        self.files
+            .iter()
+            .any(|files| files.binary_search_by(|f| f.as_str().cmp(rel)).is_ok())
+    }
+
+    /// Adds a file the walk did not find to the collection at `index`, in order.
+    fn add(&mut self, index: usize, rel: String) {
+        let files = &mut self.files[index];
+        files.insert(files.partition_point(|f| *f < rel), rel);
+    }
 }
 
 /// Finds the files of every collection. Collections holding nothing `requested` (all when
@@ -250,7 +257,13 @@ fn walk(
         })
         .collect();
     let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
-    let mut seen = HashSet::new();
+    // A file found twice (by two collections, or two patterns of one) belongs to the first
+    // walk that found it; with one walk nothing can be found twice, and nothing is hashed.
+    let walks = (0..prefixes.len())
+        .filter(|&i| walked[i])
+        .map(|i| prefixes[i].len())
+        .sum::<usize>();
+    let mut seen = (walks > 1).then(HashSet::new);
     for (index, collection) in settings.collections.iter().enumerate() {
         if !walked[index] {
             continue;
@@ -261,18 +274,18 @@ fn walk(
                 let candidate = globset::Candidate::new(&rel);
                 if collection.contains_candidate(&candidate)
                     && !settings.is_excluded_candidate(&candidate)
-                    && seen.insert(rel.clone())
+                    && seen.as_mut().is_none_or(|seen| seen.insert(rel.clone()))
                 {
                     files[index].push(rel);
                 }
             }
         }
     }
-    Walk {
-        files,
-        seen,
-        walked,
+    for files in &mut files {
+        // Already in order unless a collection has more than one pattern (then in order of each).
+        files.sort_unstable();
     }
+    Walk { files, walked }
 }
 
 /// What loading one file gave.
