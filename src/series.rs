@@ -419,20 +419,20 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greet
     if count < 3 || count * 2 <= posts.len() {
         return None;
     }
-    let slugs: Vec<(Option<String>, u64)> = numbered
+    let slugs: Vec<(Option<&str>, u64)> = numbered
         .iter()
         .map(|&(i, n)| {
             (
                 slug_field
                     .and_then(|f| posts[i].field(f))
-                    .and_then(|e| e.value.value.as_str().map(str::to_owned)),
+                    .and_then(|e| e.value.value.as_str()),
                 n,
             )
         })
         .collect();
-    let stems: Vec<(Option<String>, u64)> = numbered
+    let stems: Vec<(Option<&str>, u64)> = numbered
         .iter()
-        .map(|&(i, n)| (Some(posts[i].file_stem().to_owned()), n))
+        .map(|&(i, n)| (Some(posts[i].file_stem()), n))
         .collect();
     let mut series = Series::declared(Some(regex));
     // Series start at 0 or 1: a first letter numbered 1 does not make 0 missing.
@@ -465,19 +465,26 @@ impl Series {
 }
 
 /// The prefix `p` such that at least 80% of the values are `p` followed by their number.
-fn common_template(values: &[(Option<String>, u64)]) -> Option<String> {
-    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+fn common_template<'a>(values: &[(Option<&'a str>, u64)]) -> Option<&'a str> {
+    // Borrowed prefixes, and the number compared without formatting it: this runs over every
+    // letter of an editor save.
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for (value, n) in values {
-        if let Some(prefix) = value
-            .as_deref()
-            .and_then(|v| v.strip_suffix(&n.to_string()))
-            && !prefix.ends_with(|c: char| c.is_ascii_digit())
-        {
-            *counts.entry(prefix.to_owned()).or_default() += 1;
+        if let Some(prefix) = value.and_then(|v| prefix_before_number(v, *n)) {
+            *counts.entry(prefix).or_default() += 1;
         }
     }
     let (prefix, count) = counts.into_iter().max_by_key(|(_, c)| *c)?;
     (count * 5 >= values.len() * 4 && !prefix.is_empty()).then_some(prefix)
+}
+
+/// `value` without `n` written in decimal at its end (`newsletter-99`, 99 → `newsletter-`); `None`
+/// when it does not end so, or when a digit comes right before (`a199`, `a099`).
+fn prefix_before_number(value: &str, n: u64) -> Option<&str> {
+    let prefix = value.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = &value[prefix.len()..];
+    let canonical = digits == "0" || !digits.starts_with('0');
+    (canonical && digits.parse::<u64>() == Ok(n)).then_some(prefix)
 }
 
 impl Series {
@@ -520,6 +527,42 @@ pub fn describe_numbers(numbers: &[u64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prefix_before_a_number_is_found_only_when_the_number_is_written_so() {
+        let cases = [
+            ("newsletter-99", 99, Some("newsletter-")),
+            ("newsletter-0", 0, Some("newsletter-")),
+            ("99", 99, Some("")),
+            ("a199", 99, None),
+            ("a099", 99, None),
+            ("a00", 0, None),
+            ("newsletter-99", 98, None),
+            ("newsletter-", 0, None),
+            ("第99", 99, Some("第")),
+            ("n-18446744073709551615", u64::MAX, Some("n-")),
+            ("n-18446744073709551616", 0, None),
+        ];
+        for (value, n, prefix) in cases {
+            assert_eq!(prefix_before_number(value, n), prefix, "{value} {n}");
+            // What the first version did, formatting the number.
+            let formatted = value
+                .strip_suffix(&n.to_string())
+                .filter(|p| !p.ends_with(|c: char| c.is_ascii_digit()));
+            assert_eq!(prefix, formatted, "{value} {n}");
+        }
+        // 80 % of the values must share the prefix.
+        let slugs: Vec<String> = (1..=10)
+            .map(|n| format!("{}{n}", if n <= 8 { "nl-" } else { "other-" }))
+            .collect();
+        let values: Vec<(Option<&str>, u64)> = slugs
+            .iter()
+            .zip(1..)
+            .map(|(s, n)| (Some(s.as_str()), n))
+            .collect();
+        assert_eq!(common_template(&values), Some("nl-"));
+        assert_eq!(common_template(&values[1..]), None, "7 of 9");
+    }
 
     #[test]
     fn numbers_in_every_script() {
