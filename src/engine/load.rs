@@ -306,18 +306,21 @@ fn load_outline(
     regexes: &[Regex],
     folders: &OpenFolders,
 ) -> Result<Loaded, String> {
-    let path = root.join(rel);
-    let shown = display.display().to_string();
-    let cannot = |e: std::io::Error| format!("{shown}: cannot read: {e}");
-    let stamp = folders.stamp(root, rel).map_err(cannot)?;
-    if let Some(post) = index.post(rel, &stamp, display.clone()) {
-        return Ok(Loaded {
-            post,
-            requested: false,
-            fresh: None,
-        });
-    }
-    let bytes = std::fs::read(&path).map_err(cannot)?;
+    // Nothing is allocated for a post served from the index but the post itself.
+    let cannot =
+        |display: &Path, e: std::io::Error| format!("{}: cannot read: {e}", display.display());
+    let stamp = folders.stamp(root, rel).map_err(|e| cannot(&display, e))?;
+    let display = match index.post(rel, &stamp, display) {
+        Ok(post) => {
+            return Ok(Loaded {
+                post,
+                requested: false,
+                fresh: None,
+            });
+        }
+        Err(display) => display,
+    };
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| cannot(&display, e))?;
     let post = Post::from_bytes_with(display, bytes, Depth::Outline);
     let fresh = post
         .encoding
@@ -335,28 +338,40 @@ fn load_outline(
 /// the cost of each of the thousands of stats of an editor save).
 #[derive(Default)]
 struct OpenFolders {
+    /// Sorted by folder, for a binary search per file.
     #[cfg(unix)]
-    by_rel: std::collections::HashMap<String, std::os::fd::OwnedFd>,
+    opened: Vec<(String, std::os::fd::OwnedFd)>,
 }
 
+/// Folders with fewer files are not opened (an open costs about what it saves on 16 stats), and
+/// no more than this many are held open (page bundles put each post in a folder of its own).
+#[cfg(unix)]
+const FILES_WORTH_A_FOLDER: usize = 16;
+#[cfg(unix)]
+const MOST_FOLDERS_OPEN: usize = 64;
+
 impl OpenFolders {
-    /// Opens the folders of `files` (relative to `root`); one that cannot be opened is skipped,
-    /// and its files are stat-ed by their whole path.
+    /// Opens the folders of `files` (relative to `root`) that hold many of them; one that cannot
+    /// be opened is skipped, and its files are stat-ed by their whole path.
     fn open<'a>(root: &Path, files: impl Iterator<Item = &'a String>) -> OpenFolders {
         #[cfg(unix)]
         {
             use rustix::fs::{Mode, OFlags};
-            let mut by_rel = std::collections::HashMap::new();
+            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
             for file in files {
-                let (folder, _) = split_folder(file);
-                if !by_rel.contains_key(folder) {
-                    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-                    if let Ok(fd) = rustix::fs::open(root.join(folder), flags, Mode::empty()) {
-                        by_rel.insert(folder.to_owned(), fd);
-                    }
-                }
+                *counts.entry(split_folder(file).0).or_default() += 1;
             }
-            OpenFolders { by_rel }
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let opened = counts
+                .into_iter()
+                .filter(|(_, count)| *count >= FILES_WORTH_A_FOLDER)
+                .take(MOST_FOLDERS_OPEN)
+                .filter_map(|(folder, _)| {
+                    let fd = rustix::fs::open(root.join(folder), flags, Mode::empty()).ok()?;
+                    Some((folder.to_owned(), fd))
+                })
+                .collect();
+            OpenFolders { opened }
         }
         #[cfg(not(unix))]
         {
@@ -371,8 +386,11 @@ impl OpenFolders {
         {
             use std::os::fd::AsFd;
             let (folder, name) = split_folder(rel);
-            if let Some(fd) = self.by_rel.get(folder) {
-                return Stamp::at(fd.as_fd(), name);
+            if let Ok(at) = self
+                .opened
+                .binary_search_by(|(opened, _)| opened.as_str().cmp(folder))
+            {
+                return Stamp::at(self.opened[at].1.as_fd(), name);
             }
         }
         Ok(Stamp::of(&std::fs::metadata(root.join(rel))?))
@@ -383,4 +401,32 @@ impl OpenFolders {
 #[cfg(unix)]
 fn split_folder(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn stamps_are_read_in_folders_holding_many_files_and_by_path_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("posts")).unwrap();
+        let mut files: Vec<String> = (0..FILES_WORTH_A_FOLDER)
+            .map(|i| format!("posts/{i:02}.md"))
+            .collect();
+        files.extend(["a.md".to_owned(), "b.md".to_owned()]);
+        for (i, file) in files.iter().enumerate() {
+            std::fs::write(dir.path().join(file), "x".repeat(i)).unwrap();
+        }
+        let folders = OpenFolders::open(dir.path(), files.iter());
+        let opened: Vec<&str> = folders.opened.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(opened, ["posts"], "the root holds two files only");
+        for file in &files {
+            let by_path = Stamp::of(&std::fs::metadata(dir.path().join(file)).unwrap());
+            assert_eq!(folders.stamp(dir.path(), file).unwrap(), by_path, "{file}");
+        }
+        assert!(folders.stamp(dir.path(), "posts/missing.md").is_err());
+        assert!(folders.stamp(dir.path(), "missing.md").is_err());
+    }
 }

@@ -142,15 +142,20 @@ impl Index {
         Some(&self.slots[at]).filter(|s| s.kept)
     }
 
-    /// The post at `rel` (shown as `path`) as stored, when its file is still the version stored.
-    pub fn post(&self, rel: &str, stamp: &Stamp, path: PathBuf) -> Option<Post> {
-        if let Some((fresh, skeleton)) = self.fresh.get(rel) {
-            return (fresh == stamp)
-                .then(|| skeleton::decode(path, skeleton, &self.patterns))
-                .flatten();
+    /// The post at `rel` (shown as `path`) as stored, when its file is still the version stored;
+    /// `path` back otherwise.
+    pub fn post(&self, rel: &str, stamp: &Stamp, path: PathBuf) -> Result<Post, PathBuf> {
+        let stored = match self.fresh.get(rel) {
+            Some((fresh, skeleton)) => (fresh == stamp).then_some(skeleton.as_slice()),
+            None => self
+                .slot(rel)
+                .filter(|s| s.stamp == *stamp)
+                .map(|slot| &self.stored[slot.skeleton.clone()]),
+        };
+        match stored {
+            Some(bytes) => skeleton::decode(path, bytes, &self.patterns),
+            None => Err(path),
         }
-        let slot = self.slot(rel).filter(|s| s.stamp == *stamp)?;
-        skeleton::decode(path, &self.stored[slot.skeleton.clone()], &self.patterns)
     }
 
     /// Stores a skeleton made at `now` (unless the file changed too recently to be trusted).
@@ -341,7 +346,7 @@ mod tests {
         index.save().unwrap();
 
         let again = Index::open(dir.path(), &[]);
-        let post = |rel: &str, size| again.post(rel, &stamp(size), PathBuf::from(rel));
+        let post = |rel: &str, size| again.post(rel, &stamp(size), PathBuf::from(rel)).ok();
         assert_eq!(title(post("a.md", 10)).as_deref(), Some("第一封信"));
         assert!(post("a.md", 11).is_none(), "another size");
         assert!(post("b.md", 10).is_none());
@@ -358,7 +363,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut index = Index::open(dir.path(), &[]);
         let now = UNIX_EPOCH + Duration::from_secs(2);
-        let get = |index: &Index| title(index.post("a.md", &stamp(10), "a.md".into()));
+        let get = |index: &Index| title(index.post("a.md", &stamp(10), "a.md".into()).ok());
         index.insert("a.md", stamp(10), stored("t"), now);
         assert_eq!(get(&index), None);
         index.insert("a.md", stamp(10), stored("t"), now + Duration::from_secs(2));
