@@ -64,39 +64,38 @@ pub struct PostDate<'a> {
 /// The post's publication date (the preset's publication field), when it holds text.
 pub fn published<'a>(post: &'a Post, collection: &'a Collection) -> Option<PostDate<'a>> {
     let (published, _) = collection.preset.date_fields();
-    // Only that field is parsed: series order reads the date of every member on every save.
-    dates_of(post, &collection.schema, move |key| key == published).next()
+    // Only that field is looked up and parsed: series order reads the date of every member on
+    // every save.
+    date_of(
+        post.field(published)?,
+        collection.schema.fields.get(published)?,
+    )
 }
 
 /// Every date field of a post that holds text (other types are `field-type`'s business).
 pub fn post_dates<'a>(post: &'a Post, schema: &'a Schema) -> Vec<PostDate<'a>> {
-    dates_of(post, schema, |_| true).collect()
-}
-
-/// The date fields of a post whose key is `wanted`, parsed.
-fn dates_of<'a>(
-    post: &'a Post,
-    schema: &'a Schema,
-    wanted: impl Fn(&str) -> bool + 'a,
-) -> impl Iterator<Item = PostDate<'a>> + 'a {
     schema
         .declared(post)
-        .filter(move |(entry, field)| field.is_date() && wanted(&entry.key))
-        .filter_map(|(entry, field)| {
-            let text = match &entry.value.value {
-                Value::Str(text, _) | Value::Datetime(text) if !text.trim().is_empty() => {
-                    text.as_str()
-                }
-                _ => return None,
-            };
-            Some(PostDate {
-                key: &entry.key,
-                entry,
-                field,
-                text,
-                parsed: parse(text, field.format.as_deref()),
-            })
-        })
+        .filter_map(|(entry, field)| date_of(entry, field))
+        .collect()
+}
+
+/// `entry` parsed as a date, when its `field` is one and it holds text.
+fn date_of<'a>(entry: &'a Entry, field: &'a Field) -> Option<PostDate<'a>> {
+    if !field.is_date() {
+        return None;
+    }
+    let text = match &entry.value.value {
+        Value::Str(text, _) | Value::Datetime(text) if !text.trim().is_empty() => text.as_str(),
+        _ => return None,
+    };
+    Some(PostDate {
+        key: &entry.key,
+        entry,
+        field,
+        text,
+        parsed: parse(text, field.format.as_deref()),
+    })
 }
 
 /// Whether the post is a draft (`draft: true`, or `published: false` as Jekyll and Hexo write it;

@@ -318,11 +318,7 @@ impl Series {
             });
         }
         if let Some(template) = &self.file {
-            let name = post
-                .path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
+            let name = post.file_name();
             let span = post.head_span();
             found.push(Found {
                 source: Source::File,

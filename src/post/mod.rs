@@ -279,18 +279,70 @@ impl Post {
             .map_or(Span::new(0, 0), |fm| fm.open_fence)
     }
 
+    /// The file name (`newsletter-99.md`); empty when it is not Unicode.
+    pub fn file_name(&self) -> &str {
+        // Split off by hand: parsing the path's components cost 4 % of an editor save, which
+        // asks thousands of posts for their names.
+        let path = self.path.to_str().unwrap_or_default();
+        match path.rsplit_once(std::path::is_separator) {
+            Some((_, name)) if !matches!(name, "" | "." | "..") => name,
+            None if !matches!(path, "" | "." | "..") => path,
+            _ => self
+                .path
+                .file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The file name without its extension (`newsletter-99` for `newsletter-99.md`).
     pub fn file_stem(&self) -> &str {
-        self.path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
+        let name = self.file_name();
+        match name.rfind('.') {
+            Some(dot) if dot > 0 => &name[..dot],
+            _ => name,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_and_stems_are_those_of_the_path() {
+        for path in [
+            "a.md",
+            "posts/newsletter-99.md",
+            "/srv/blog/第 1 封信.md",
+            "a/.hidden",
+            "a/b.tar.gz",
+            "a/b.",
+            "a/noext",
+            "./a.md",
+            "a/./b.md",
+            "a/..",
+            "a/",
+            ".",
+            "..",
+            "",
+        ] {
+            let post = Post::parse_with(path, "", Depth::Outline);
+            fn text(s: Option<&std::ffi::OsStr>) -> &str {
+                s.and_then(|s| s.to_str()).unwrap_or_default()
+            }
+            assert_eq!(
+                post.file_name(),
+                text(Path::new(path).file_name()),
+                "{path}"
+            );
+            assert_eq!(
+                post.file_stem(),
+                text(Path::new(path).file_stem()),
+                "{path}"
+            );
+        }
+    }
 
     #[test]
     fn crlf_bom_and_lf_give_matching_positions() {
