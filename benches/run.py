@@ -8,6 +8,7 @@ Builds postlint and the parse floor (benches/floor.rs), generates the synthetic 
 - the editor path: `postlint check --stdin-filename` for one letter, with its whole collection;
 - image checks: N URLs on one host of a loopback server answering after 20 ms, cold and warm
   cache, against the floor N x 20 ms / per-host limit, and `lychee` when it is on PATH.
+With --baseline BIN, only this build against BIN, in turns, each on its own copy of the blog.
 Medians of --runs runs after a warm-up, the commands of a table taking turns run by run: wall
 time, CPU time, peak memory, and the median of postlint's ratio to the floor within each round. It also checks that
 postlint reports exactly the injected defects (EXPECTED.tsv). Prints Markdown for BENCHMARKS.md.
@@ -163,13 +164,54 @@ def network(postlint, urls, runs):
     return rows, urls * Images.delay / 8
 
 
+def compare(baseline, postlint, n, runs):
+    """This build against another postlint binary, in turns: an editor save (outline index) and
+    the whole blog. Each binary works on its own copy of the blog, so each keeps an outline index
+    of its own version (one would otherwise rebuild the other's on every run)."""
+    site = blog(n)
+    copies = []
+    for name in ("baseline", "build"):
+        copy = os.path.join(BENCH, f"blog-{n}-{name}")
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(site, copy, symlinks=True, ignore=shutil.ignore_patterns(".postlint-cache"))
+        copies.append(copy)
+    # A copy's files are new to the index for two seconds (see README, "The outline index").
+    time.sleep(2.5)
+    files = sorted(glob.glob(os.path.join(site, "src", "data", "newsletter", "*.md")))
+    rel = os.path.relpath(files[len(files) // 2], site)
+    with open(os.path.join(site, rel), "rb") as f:
+        text = f.read()
+    binaries = [("baseline", baseline), ("this build", postlint)]
+    tables = [
+        ("editor: --stdin-filename one letter, outline index", lambda b: ([b, "check", "--stdin-filename", rel, "--format", "concise"], text)),
+        ("postlint check --offline", lambda b: ([b, "check", "--offline", "--format", "concise", "--quiet"], None)),
+    ]
+    print(f"\n| posts | command | baseline wall (s) | this build wall (s) | baseline CPU (s) | this build CPU (s) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for title, command in tables:
+        samples = {name: [] for name, _ in binaries}
+        for i in range(runs + 1):
+            for (name, binary), copy in zip(binaries, copies):
+                cmd, stdin = command(binary)
+                sample = run_once(cmd, stdin, copy)
+                if i > 0:
+                    samples[name].append(sample)
+        (bw, bc, _), (tw, tc, _) = (medians(samples[name]) for name, _ in binaries)
+        print(f"| {n} | {title} | {bw:.3f} | {tw:.3f} | {bc:.3f} | {tc:.3f} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--urls", type=int, default=1000)
+    parser.add_argument("--baseline", help="another postlint binary: compare this build with it, in turns, and stop")
     args = parser.parse_args()
     postlint, floor = build()
+    if args.baseline:
+        for n in args.sizes:
+            compare(os.path.abspath(args.baseline), postlint, n, args.runs)
+        return
     print(f"Machine: {os.cpu_count()} cores; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}\n")
     print("| posts | command | wall (s) | CPU (s) | peak RSS (MiB) | ratio to floor |")
     print("| --- | --- | --- | --- | --- | --- |")
