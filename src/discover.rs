@@ -9,9 +9,25 @@ use ignore::WalkBuilder;
 pub const EXTENSIONS: [&str; 2] = ["md", "markdown"];
 
 pub fn is_markdown(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    // Over the bytes of the last name: `Path::extension` parses every component, for each of
+    // the thousands of files a walk finds.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let name = bytes
+        .rsplit(|&b| std::path::is_separator(char::from(b)))
+        .next()
+        .unwrap_or_default();
+    if matches!(name, b"" | b"." | b"..") {
+        return path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+    }
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => EXTENSIONS
+            .iter()
+            .any(|x| x.as_bytes().eq_ignore_ascii_case(&name[dot + 1..])),
+        _ => false,
+    }
 }
 
 /// Builds one matcher from globs; `Err` carries the bad glob and the reason.
@@ -177,6 +193,37 @@ pub fn slash_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_files_are_known_by_the_extension_of_their_last_name() {
+        for path in [
+            "a.md",
+            "a.MD",
+            "a.Markdown",
+            "dir/a.md",
+            "/srv/第 1 封信.md",
+            "a.md/",
+            "a.md/.",
+            "a.txt",
+            "a.md.txt",
+            ".md",
+            "dir/.md",
+            "a.",
+            "md",
+            "a.mdx",
+            "",
+            ".",
+            "..",
+            "a/..",
+            "a..md",
+        ] {
+            let by_path = Path::new(path)
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+            assert_eq!(is_markdown(Path::new(path)), by_path, "{path}");
+        }
+    }
 
     #[test]
     fn paths_sort_in_byte_order_whatever_they_share() {

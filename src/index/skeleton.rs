@@ -205,11 +205,10 @@ fn read(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
             Some((pattern.clone(), known))
         })
         .collect::<Option<Vec<_>>>()?;
-    let front_matter_fits = front_matter.as_ref().is_none_or(|fm| {
-        in_text(fm.open_fence)
-            && in_text(fm.content)
-            && fm.entries().iter().all(|e| entry_fits(e, &in_text))
-    });
+    // Key and value spans were checked as they were read (`Reader::place`).
+    let front_matter_fits = front_matter
+        .as_ref()
+        .is_none_or(|fm| in_text(fm.open_fence) && in_text(fm.content));
     if !input.0.is_empty()
         || !in_text(scan)
         || !front_matter_fits
@@ -234,19 +233,6 @@ fn read(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
         depth: crate::post::Depth::Outline,
         known_numbers,
     })
-}
-
-fn entry_fits(entry: &Entry, in_text: &impl Fn(Span) -> bool) -> bool {
-    in_text(entry.key_span) && node_fits(&entry.value, in_text)
-}
-
-fn node_fits(node: &Node, in_text: &impl Fn(Span) -> bool) -> bool {
-    in_text(node.span)
-        && match &node.value {
-            Value::List(items) => items.iter().all(|i| node_fits(i, in_text)),
-            Value::Map(entries) => entries.iter().all(|e| entry_fits(e, in_text)),
-            _ => true,
-        }
 }
 
 /// The start of the line holding byte `at`.
@@ -397,6 +383,12 @@ impl<'a> Reader<'a> {
         (start <= end).then(|| Span::new(start, end))
     }
 
+    /// A span that lies on character boundaries of `source` (rules slice the text with it).
+    fn place(&mut self, source: &str) -> Option<Span> {
+        self.span()
+            .filter(|span| source.get(span.range()).is_some())
+    }
+
     /// What [`Writer::text`] wrote for the text at `span` of `source`.
     fn text(&mut self, span: Span, source: &'a str) -> Option<&'a str> {
         match self.u8()? {
@@ -414,7 +406,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         self.items(|input| {
-            let key_span = input.span()?;
+            let key_span = input.place(source)?;
             Some(Entry {
                 key: input.text(key_span, source)?.to_owned(),
                 key_span,
@@ -439,7 +431,7 @@ impl<'a> Reader<'a> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let span = self.span()?;
+        let span = self.place(source)?;
         let value = match self.u8()? {
             0 => Value::Null,
             1 => Value::Bool(self.u8()? != 0),
@@ -557,7 +549,8 @@ mod tests {
         bad[8] = 0xff;
         assert!(decode("a.md".into(), &bad, &patterns()).is_err());
         // Nesting deeper than any front matter can be is refused, not recursed into.
-        let nested = |levels: usize| {
+        // (levels of lists, where the innermost value says it lies in the text)
+        let nested = |levels: usize, innermost: Span| {
             let mut out = Writer::default();
             out.bytes(b"");
             out.span(Span::new(0, 0));
@@ -574,15 +567,18 @@ mod tests {
                 out.u8(6);
                 out.u64(1);
             }
-            out.span(Span::new(0, 0));
+            out.span(innermost);
             out.u8(0);
             out.u8(0);
             out.u64(0);
             out.u64(0);
             decode("a.md".into(), &out.0, &[])
         };
-        assert!(nested(3).is_ok());
-        assert!(nested(10_000).is_err());
+        let nowhere = Span::new(0, 0);
+        assert!(nested(3, nowhere).is_ok());
+        assert!(nested(10_000, nowhere).is_err());
+        // A value said to lie beyond the (empty) text is refused, however deep.
+        assert!(nested(3, Span::new(0, 1)).is_err());
     }
 
     #[test]
