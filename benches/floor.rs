@@ -18,16 +18,20 @@ fn main() {
     let events: usize = files
         .par_iter()
         .map(|path| {
-            let Ok(text) = std::fs::read_to_string(path) else {
+            // Read and validated as postlint does (simdutf8).
+            let Ok(bytes) = std::fs::read(path) else {
                 return 0;
             };
-            let (front, body) = match postlint::post::split::split(&text) {
+            let Ok(text) = simdutf8::basic::from_utf8(&bytes) else {
+                return 0;
+            };
+            let (front, body) = match postlint::post::split::split(text) {
                 postlint::post::split::Split::Closed {
                     content,
                     body_start,
                     ..
                 } => (&text[content.range()], &text[body_start..]),
-                _ => ("", text.as_str()),
+                _ => ("", text),
             };
             let mut count = 0;
             let mut yaml = saphyr_parser::Parser::new_from_str(front);
