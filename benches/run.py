@@ -164,6 +164,14 @@ def network(postlint, urls, runs):
     return rows, urls * Images.delay / 8
 
 
+def first_letter(site):
+    """The path (relative to `site`) and bytes of the letter the editor rows save."""
+    files = sorted(glob.glob(os.path.join(site, "src", "data", "**", "*.md"), recursive=True))
+    letter = next(f for f in files if os.sep + "newsletter" + os.sep in f)
+    with open(letter, "rb") as f:
+        return os.path.relpath(letter, site), f.read()
+
+
 def compare(baseline, postlint, n, runs):
     """This build against another postlint binary, in turns: an editor save (outline index) and
     the whole blog. Each binary works on its own copy of the blog, so each keeps an outline index
@@ -177,10 +185,7 @@ def compare(baseline, postlint, n, runs):
         copies.append(copy)
     # A copy's files are new to the index for two seconds (see README, "The outline index").
     time.sleep(2.5)
-    files = sorted(glob.glob(os.path.join(site, "src", "data", "newsletter", "*.md")))
-    rel = os.path.relpath(files[len(files) // 2], site)
-    with open(os.path.join(site, rel), "rb") as f:
-        text = f.read()
+    rel, text = first_letter(site)
     binaries = [("baseline", baseline), ("this build", postlint)]
     tables = [
         ("editor: --stdin-filename one letter, outline index", lambda b: ([b, "check", "--stdin-filename", rel, "--format", "concise"], text)),
@@ -217,7 +222,6 @@ def main():
     print("| --- | --- | --- | --- | --- | --- |")
     for n in args.sizes:
         site = blog(n)
-        files = sorted(glob.glob(os.path.join(site, "src", "data", "**", "*.md"), recursive=True))
         commands = [
             ("cat (read every post)", ["sh", "-c", "find src -name '*.md' -exec cat {} + > /dev/null"]),
             ("floor (walk, split, YAML, pulldown-cmark)", [floor, "src"]),
@@ -232,10 +236,7 @@ def main():
         floor_wall = results[floor_name][0]
         for name, (wall, cpu, rss) in results.items():
             print(f"| {n} | {name} | {wall:.3f} | {cpu:.3f} | {rss:.0f} | {wall / floor_wall:.2f}x |")
-        letter = next(f for f in files if os.sep + "newsletter" + os.sep in f)
-        with open(letter, "rb") as f:
-            text = f.read()
-        rel = os.path.relpath(letter, site)
+        rel, text = first_letter(site)
         editor = [postlint, "check", "--stdin-filename", rel, "--format", "concise"]
         # The warm-up round writes the outline index; the measured rounds read it.
         no_cache = "editor: --stdin-filename one letter, --no-cache (every letter read)"

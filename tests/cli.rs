@@ -906,6 +906,46 @@ fn a_collection_listed_first_keeps_its_files_when_only_a_later_one_is_linted() {
 }
 
 #[test]
+fn a_collection_with_overlapping_patterns_holds_each_file_once_in_path_order() {
+    // Three patterns, two walks (`posts` and `posts/2024`) that both find the 2024 posts.
+    let config = "[collections.posts]\ninclude = [\"posts/*.md\", \"posts/2024/*.md\", \"posts/**/*.md\"]\npreset = \"astro-paper\"\n";
+    let post = "---\ntitle: t\nslug: same\n---\n\nText.\n";
+    let dir = blog(&[
+        ("postlint.toml", config),
+        ("posts/z.md", post),
+        ("posts/2024/a.md", post),
+        ("posts/2024-b.md", post),
+    ]);
+    let args = ["check", "--format", "json", "--select", "slug-duplicate"];
+    let out = stdout_of(dir.path(), &args, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let mut paths: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    // Each file once (the report orders by path components; posts are in byte order).
+    paths.sort();
+    assert_eq!(paths, ["posts/2024-b.md", "posts/2024/a.md", "posts/z.md"]);
+    for d in diagnostics {
+        assert_eq!(d["message"], "slug `same` is used by 2 other posts", "{d}");
+        // The related places follow the posts' order: bytes of the path (`-` before `/`).
+        let related: Vec<&str> = d["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["path"].as_str().unwrap())
+            .collect();
+        let others: Vec<&str> = paths
+            .iter()
+            .copied()
+            .filter(|p| *p != d["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(related, others);
+    }
+}
+
+#[test]
 fn a_directive_shown_in_code_of_another_post_suppresses_nothing() {
     // Findings on posts nobody asked about are checked against their suppressions too; a
     // directive shown in a code span there is an example, not a directive.

@@ -129,6 +129,23 @@ fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
     assert_eq!(save(dir.path(), &copied, &[]), vec![], "after a delete");
     let index = std::fs::read(&index_path).unwrap();
     assert!(!String::from_utf8_lossy(&index).contains("newsletter-3.md"));
+    // So does one deleted and then edited as an unsaved buffer (its entry would never match).
+    let second = dir.path().join("src/data/newsletter/newsletter-2.md");
+    let second_text = std::fs::read_to_string(&second).unwrap();
+    let index = std::fs::read(&index_path).unwrap();
+    assert!(String::from_utf8_lossy(&index).contains("newsletter-2.md"));
+    std::fs::remove_file(&second).unwrap();
+    postlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/data/newsletter/newsletter-2.md",
+        ])
+        .write_stdin(second_text)
+        .output()
+        .unwrap();
+    let index = std::fs::read(&index_path).unwrap();
+    assert!(!String::from_utf8_lossy(&index).contains("newsletter-2.md"));
 
     // A corrupt index is an empty one.
     std::fs::write(&index_path, b"postlint outline index v1\ngarbage").unwrap();

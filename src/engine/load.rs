@@ -79,10 +79,12 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     crate::timings::mark("walked the collections (and read the outline index)");
     // An unsaved buffer outside every collection is still linted, on its own.
     let mut extra: Option<CollectionSettings> = None;
+    let mut unsaved_only = None;
     if let Some(rel) = &stdin_rel
         && !settings.is_excluded(rel)
         && !walked.found(rel)
     {
+        unsaved_only = Some(rel.as_str());
         match settings.collections.iter().position(|c| c.contains(rel)) {
             Some(index) => walked.add(index, rel.clone()),
             None => extra = Some(CollectionSettings::standalone(rel)),
@@ -154,8 +156,9 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     }
     if let Some(index) = &mut index {
         // Files of collections not walked this time stay; the walked ones are complete.
+        // A buffer whose file is not on disk has no entry to keep.
         index.retain(|rel| {
-            walked.found(rel)
+            (walked.found(rel) && unsaved_only != Some(rel))
                 || !settings
                     .collections
                     .iter()
@@ -202,7 +205,7 @@ struct Walk {
 }
 
 impl Walk {
-    /// Whether the walk found the file at `rel`.
+    /// Whether the walk found the file at `rel` (or it was added).
     fn found(&self, rel: &str) -> bool {
         self.files
             .iter()
@@ -282,7 +285,7 @@ fn walk(
         }
     }
     for files in &mut files {
-        // Already in order unless a collection has more than one pattern (then in order of each).
+        // Usually in order already (not with several patterns, or paths not plain below the root).
         files.sort_unstable();
     }
     Walk { files, walked }
@@ -306,7 +309,7 @@ fn load_outline(
     regexes: &[Regex],
     folders: &OpenFolders,
 ) -> Result<Loaded, String> {
-    // Nothing is allocated for a post served from the index but the post itself.
+    // Nothing is allocated for a post served from the index, in a folder opened, but the post.
     let cannot =
         |display: &Path, e: std::io::Error| format!("{}: cannot read: {e}", display.display());
     let stamp = folders.stamp(root, rel).map_err(|e| cannot(&display, e))?;
@@ -361,11 +364,17 @@ impl OpenFolders {
             for file in files {
                 *counts.entry(split_folder(file).0).or_default() += 1;
             }
-            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let opened = counts
+            // The fullest folders, opened in name order (for the binary search).
+            let mut fullest: Vec<(&str, usize)> = counts
                 .into_iter()
                 .filter(|(_, count)| *count >= FILES_WORTH_A_FOLDER)
-                .take(MOST_FOLDERS_OPEN)
+                .collect();
+            fullest.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+            fullest.truncate(MOST_FOLDERS_OPEN);
+            fullest.sort_unstable();
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let opened = fullest
+                .into_iter()
                 .filter_map(|(folder, _)| {
                     let fd = rustix::fs::open(root.join(folder), flags, Mode::empty()).ok()?;
                     Some((folder.to_owned(), fd))
@@ -403,11 +412,10 @@ fn split_folder(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn stamps_are_read_in_folders_holding_many_files_and_by_path_elsewhere() {
         let dir = tempfile::tempdir().unwrap();

@@ -393,7 +393,8 @@ impl<'a> Reader<'a> {
     fn text(&mut self, span: Span, source: &'a str) -> Option<&'a str> {
         match self.u8()? {
             TEXT_AT_SPAN => source.get(span.range()),
-            TEXT_IN_QUOTES if span.end >= span.start + 2 => {
+            // `Reader::span` keeps `start <= end`: no underflow, and no overflow on any input.
+            TEXT_IN_QUOTES if span.end - span.start >= 2 => {
                 source.get(span.start + 1..span.end - 1)
             }
             TEXT_WRITTEN => self.str(),

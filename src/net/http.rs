@@ -397,8 +397,9 @@ impl HttpChecker {
             }
             get.call()
         };
-        // The GET may go out on the connection HEAD used, which a server may close right
-        // after answering without saying so; like curl, try once more on a new connection.
+        // The GET may go out on a kept-alive connection (the one HEAD used) that the server
+        // closes right after answering without saying so; like curl, send it once more: the
+        // dead connection is dropped, so the retry takes another one or opens a new one.
         let result = match get() {
             Err(e) if is_hung_up(&e) => get(),
             result => result,
