@@ -39,12 +39,18 @@ const PREFIXES: [(&str, DirectiveKind); 5] = [
 /// Every directive of a post in source order: YAML comments first, then body comments.
 pub fn directives(post: &Post) -> Vec<Directive> {
     let mut found = Vec::new();
+    // Only lines holding a `#` can hold a comment: scanning every front-matter line for one,
+    // character by character and twice a post, showed in whole-blog profiles.
     if let Some(fm) = post
         .front_matter
         .as_ref()
         .filter(|fm| fm.format == Format::Yaml)
+        .filter(|fm| memchr::memchr(b'#', post.source[fm.content.range()].as_bytes()).is_some())
     {
         for (start, line) in lines(&post.source[fm.content.range()], fm.content.start) {
+            if memchr::memchr(b'#', line.as_bytes()).is_none() {
+                continue;
+            }
             if let Some(hash) = yaml_comment_start(line) {
                 parse_directive(
                     &line[hash + 1..],
