@@ -354,11 +354,6 @@ impl Series {
         self.body.as_ref()?;
         loose_greeting_without_number(post).map(|(_, number)| number)
     }
-
-    /// Whether `n` is an intentional gap.
-    pub fn gap_allowed(&self, n: u64) -> bool {
-        self.allow_gaps.iter().any(|r| r.contains(&n))
-    }
 }
 
 /// The span of `needle` inside `span` of the source (the whole span when it is not there as
@@ -501,23 +496,41 @@ impl Series {
     }
 }
 
-/// `[3, 7]` → "3 and 7"; `[3, 4, 5, 9]` → "3–5 and 9".
-pub fn describe_numbers(numbers: &[u64]) -> String {
-    let mut runs: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < numbers.len() {
-        let mut j = i;
-        while j + 1 < numbers.len() && numbers[j + 1] == numbers[j] + 1 {
-            j += 1;
-        }
-        runs.push(if j > i {
-            format!("{}–{}", numbers[i], numbers[j])
-        } else {
-            numbers[i].to_string()
-        });
-        i = j + 1;
-    }
+/// `[3..=5, 9..=9]` → "3–5 and 9".
+pub fn describe_runs(runs: &[RangeInclusive<u64>]) -> String {
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|run| match run.start() == run.end() {
+            true => run.start().to_string(),
+            false => format!("{}–{}", run.start(), run.end()),
+        })
+        .collect();
     crate::diagnostic::join_and(&runs)
+}
+
+impl Series {
+    /// The numbers from `from` up to before `to` that are not intentional gaps, as runs: never
+    /// one by one (a mistyped `第 99999999 封信` leaves a hundred million).
+    pub fn missing(&self, from: u64, to: u64) -> Vec<RangeInclusive<u64>> {
+        let mut runs = match to.checked_sub(1) {
+            Some(last) if from <= last => vec![from..=last],
+            _ => return Vec::new(),
+        };
+        for gap in self.allow_gaps.iter().filter(|gap| !gap.is_empty()) {
+            // What lies below the gap and what lies above it (the whole run when it misses).
+            runs = runs
+                .into_iter()
+                .flat_map(|run| {
+                    let below = (*run.start() < *gap.start())
+                        .then(|| *run.start()..=(*run.end()).min(gap.start() - 1));
+                    let above = (*run.end() > *gap.end())
+                        .then(|| (*run.start()).max(gap.end() + 1)..=*run.end());
+                    below.into_iter().chain(above)
+                })
+                .collect();
+        }
+        runs
+    }
 }
 
 #[cfg(test)]
@@ -636,8 +649,25 @@ mod tests {
     }
 
     #[test]
+    fn missing_numbers_are_runs_around_the_allowed_gaps() {
+        let mut series = Series::declared(None);
+        assert_eq!(series.missing(3, 3), []);
+        assert_eq!(series.missing(3, 4), [3..=3]);
+        assert_eq!(series.missing(3, 10), [3..=9]);
+        // A mistyped number leaves one run, not a list of every number.
+        assert_eq!(series.missing(3, u64::MAX), [3..=u64::MAX - 1]);
+        series.allow_gaps = vec![5..=6, 0..=1, 9..=20, 8..=7];
+        assert_eq!(series.missing(0, 10), [2..=4, 7..=8]);
+        assert_eq!(series.missing(5, 7), []);
+        assert_eq!(
+            series.missing(0, u64::MAX),
+            [2..=4, 7..=8, 21..=u64::MAX - 1]
+        );
+    }
+
+    #[test]
     fn number_lists() {
-        assert_eq!(describe_numbers(&[3, 4, 5, 9]), "3–5 and 9");
-        assert_eq!(describe_numbers(&[3, 7, 8]), "3 and 7–8");
+        assert_eq!(describe_runs(&[3..=5, 9..=9]), "3–5 and 9");
+        assert_eq!(describe_runs(&[3..=3, 7..=8]), "3 and 7–8");
     }
 }

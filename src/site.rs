@@ -123,6 +123,17 @@ impl Disk {
 
 impl FileView for Disk {
     fn lookup(&self, path: &Path) -> Lookup {
+        self.lookup_below(path, 0)
+    }
+}
+
+/// Parent folders searched for another letter case, at most: the search climbs one folder per
+/// call, and an image path of thousands of missing folders overflowed the stack.
+const WRONG_CASE_DEPTH: usize = 64;
+
+impl Disk {
+    /// [`FileView::lookup`], `depth` folders below the path first asked about.
+    fn lookup_below(&self, path: &Path, depth: usize) -> Lookup {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return if path.exists() {
                 Lookup::Found
@@ -138,26 +149,32 @@ impl FileView for Disk {
             None => self.listing(parent),
         };
         match listing {
-            Some(listing) => match listing.names.get(name) {
-                Some(false) => Lookup::Found,
-                // A link counts when what it points to exists.
-                Some(true) if path.exists() => Lookup::Found,
-                _ => other_case(parent, &listing, name),
-            },
+            Some(listing) => find(parent, &listing, name),
             // A folder that cannot be listed may still hold the file.
             None if path.exists() => Lookup::Found,
+            None if depth >= WRONG_CASE_DEPTH => Lookup::Missing,
             // The folder itself may be written in another letter case.
-            None => match self.lookup(parent) {
+            None => match self.lookup_below(parent, depth + 1) {
                 Lookup::WrongCase(actual) => match self.listing(&actual) {
-                    Some(listing) if listing.names.contains_key(name) => {
-                        Lookup::WrongCase(actual.join(name))
-                    }
-                    Some(listing) => other_case(&actual, &listing, name),
+                    Some(listing) => match find(&actual, &listing, name) {
+                        Lookup::Found => Lookup::WrongCase(actual.join(name)),
+                        other => other,
+                    },
                     None => Lookup::Missing,
                 },
                 Lookup::Found | Lookup::Missing => Lookup::Missing,
             },
         }
+    }
+}
+
+/// `name` in the listed folder `dir`: found as written (a link only when what it points to
+/// exists), else in another letter case, else missing.
+fn find(dir: &Path, listing: &Listing, name: &OsStr) -> Lookup {
+    match listing.names.get(name) {
+        Some(false) => Lookup::Found,
+        Some(true) if dir.join(name).exists() => Lookup::Found,
+        _ => other_case(dir, listing, name),
     }
 }
 
@@ -224,6 +241,31 @@ mod tests {
         );
         assert_eq!(
             disk.lookup(&dir.path().join("DANGLING.png")),
+            Lookup::Missing
+        );
+        // The same inside a folder written in another letter case.
+        std::fs::create_dir(dir.path().join("Sub")).unwrap();
+        std::os::unix::fs::symlink("gone.png", dir.path().join("Sub/dangling.png")).unwrap();
+        std::fs::write(dir.path().join("Sub/real.png"), b"x").unwrap();
+        let disk = Disk::default();
+        assert_eq!(
+            disk.lookup(&dir.path().join("sub/dangling.png")),
+            Lookup::Missing
+        );
+        assert_eq!(
+            disk.lookup(&dir.path().join("sub/real.png")),
+            Lookup::WrongCase(dir.path().join("Sub/real.png"))
+        );
+    }
+
+    #[test]
+    fn thousands_of_missing_folders_are_missing_without_climbing_them_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep: PathBuf = std::iter::repeat_n("a", 5_000)
+            .collect::<PathBuf>()
+            .join("x.png");
+        assert_eq!(
+            Disk::default().lookup(&dir.path().join(deep)),
             Lookup::Missing
         );
     }

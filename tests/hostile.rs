@@ -54,6 +54,39 @@ fn binary_and_invalid_utf8() {
 }
 
 #[test]
+fn a_series_number_as_large_as_can_be_leaves_one_run_of_missing_numbers() {
+    // A mistyped greeting number: the gap before it was once listed number by number.
+    let huge = u64::MAX;
+    let letter = |n: u64| {
+        format!(
+            "---\ntitle: t{n}\npubDatetime: 2024-01-01T08:00:00Z\npostSlug: newsletter-{n}\n---\n\n这是我为你写的第 {n} 封信。\n"
+        )
+    };
+    let dir = crate::common::blog(&[
+        ("postlint.toml", crate::common::NEWSLETTER_CONFIG),
+        ("src/data/newsletter/newsletter-1.md", &letter(1)),
+        ("src/data/newsletter/newsletter-2.md", &letter(2)),
+        ("src/data/newsletter/newsletter-3.md", &letter(3)),
+        ("src/data/newsletter/newsletter-huge.md", &letter(huge)),
+    ]);
+    let (doc, elapsed) = run_json(
+        dir.path(),
+        &["--select", "series-order", "--now", crate::common::NOW],
+        0,
+        "huge number",
+    );
+    let messages: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    let expected = format!("numbers 4–{} are missing before {huge}", huge - 1);
+    assert_eq!(messages, [expected.as_str()]);
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[test]
 fn billion_laughs() {
     let mut yaml = String::from(
         "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",

@@ -84,7 +84,7 @@ pub fn view(collection: &Collection, outcome: &Outcome) -> Option<SeriesView> {
         .iter()
         .filter_map(|r| r.number)
         .max()
-        .map_or(series.start, |n| n + 1);
+        .map_or(series.start, |n| n.saturating_add(1));
     Some(SeriesView {
         collection: collection.name.clone(),
         sources: sources

@@ -59,7 +59,7 @@ impl Rule for SeriesNumber {
                 .iter()
                 .filter_map(|m| m.number)
                 .max()
-                .map_or(series.start, |max| max + 1);
+                .map_or(series.start, |max| max.saturating_add(1));
             let (span, message) = match series.greeting_without_number(ctx.post) {
                 Some(span) => (
                     span,

@@ -8,7 +8,7 @@ use super::{CollectionContext, Rule, declare_rule};
 use crate::collection::Member;
 use crate::dates::{self, is_draft};
 use crate::diagnostic::{Diagnostic, Span};
-use crate::series::{Source, describe_numbers};
+use crate::series::{Source, describe_runs};
 
 declare_rule! {
     /// Checks the numbering of a series as a whole: each number once, none missing, dates rising.
@@ -64,21 +64,21 @@ impl Rule for SeriesOrder {
 
         let mut expected = series.start;
         for (&n, members) in &by_number {
-            let missing: Vec<u64> = (expected..n).filter(|&m| !series.gap_allowed(m)).collect();
+            let missing = series.missing(expected, n);
             if !missing.is_empty() {
                 let first = members[0];
-                let (word, verb) = if missing.len() == 1 {
+                let (word, verb) = if missing.len() == 1 && missing[0].start() == missing[0].end() {
                     ("number", "is")
                 } else {
                     ("numbers", "are")
                 };
                 out.push(
-                    Diagnostic::new(&Self::META, post(first).path(), number_span(first), format!("{word} {} {verb} missing before {n}", describe_numbers(&missing)))
+                    Diagnostic::new(&Self::META, post(first).path(), number_span(first), format!("{word} {} {verb} missing before {n}", describe_runs(&missing)))
                         .with_severity(crate::diagnostic::Severity::Warning)
                         .with_help("publish the missing posts, fix this number, or list the gap in `allow-gaps` of the series"),
                 );
             }
-            expected = expected.max(n + 1);
+            expected = expected.max(n.saturating_add(1));
         }
 
         // (number, member, its publication date, when that is)
