@@ -1,6 +1,7 @@
 //! `postlint` subcommands: turn parsed arguments into work, output and an exit code.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -107,19 +108,17 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     let mut projects: BTreeMap<PathBuf, (Settings, Vec<PathBuf>)> = BTreeMap::new();
     for start in &starts {
         let project = Project::of(start, args.config.as_deref());
-        let key = project.key();
-        if !projects.contains_key(&key) {
-            match Settings::of_project(project, &selection) {
-                Ok(settings) => projects.insert(key.clone(), (settings, Vec::new())),
+        let (_, paths) = match projects.entry(project.key()) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => match Settings::of_project(project, &selection) {
+                Ok(settings) => entry.insert((settings, Vec::new())),
                 Err(e) => {
                     print_config_error(&e, color(args));
                     return Ok(EXIT_FAILURE);
                 }
-            };
-        }
-        if let Some((_, paths)) = projects.get_mut(&key) {
-            paths.push(cwd.join(start));
-        }
+            },
+        };
+        paths.push(cwd.join(start));
     }
 
     let fixing = args.fix || args.diff;

@@ -259,6 +259,28 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_folder_answers_from_its_listing_as_stats_would() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..40 {
+            std::fs::write(dir.path().join(format!("Img{i}.png")), b"x").unwrap();
+        }
+        let disk = Disk::default();
+        // Past the first lookups the folder is listed: the answers stay the same.
+        for round in 0..2 {
+            for i in 0..40 {
+                let path = dir.path().join(format!("Img{i}.png"));
+                assert_eq!(disk.lookup(&path), Lookup::Found, "round {round}, {i}");
+            }
+        }
+        assert!(disk.busy_listing(dir.path()).flatten().is_some(), "listed");
+        assert_eq!(
+            disk.lookup(&dir.path().join("img3.png")),
+            Lookup::WrongCase(dir.path().join("Img3.png"))
+        );
+        assert_eq!(disk.lookup(&dir.path().join("none.png")), Lookup::Missing);
+    }
+
+    #[test]
     fn thousands_of_missing_folders_are_missing_without_climbing_them_all() {
         let dir = tempfile::tempdir().unwrap();
         let deep: PathBuf = std::iter::repeat_n("a", 5_000)

@@ -40,7 +40,7 @@ const PREFIXES: [(&str, DirectiveKind); 5] = [
 pub fn directives(post: &Post) -> Vec<Directive> {
     let mut found = Vec::new();
     // Only lines holding a `#` can hold a comment: scanning every front-matter line for one,
-    // character by character and twice a post, showed in whole-blog profiles.
+    // character by character, showed in whole-blog profiles.
     if let Some(fm) = post
         .front_matter
         .as_ref()

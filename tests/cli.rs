@@ -946,6 +946,22 @@ fn a_collection_with_overlapping_patterns_holds_each_file_once_in_path_order() {
 }
 
 #[test]
+fn a_slug_pattern_ending_in_a_group_is_shown_as_written() {
+    let config = "[collections.posts]\ninclude = [\"posts/*.md\"]\npreset = \"astro-paper\"\nslug-pattern = \"news-(a|b)$\"\n";
+    let dir = blog(&[
+        ("postlint.toml", config),
+        ("posts/x.md", "---\ntitle: t\nslug: other\n---\n\nText.\n"),
+    ]);
+    let args = ["check", "--format", "json", "--select", "slug-format"];
+    let out = stdout_of(dir.path(), &args, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report["diagnostics"][0]["help"],
+        "slugs of this collection match `news-(a|b)$` (`slug-pattern` in postlint.toml)"
+    );
+}
+
+#[test]
 fn a_directive_shown_in_code_of_another_post_suppresses_nothing() {
     // Findings on posts nobody asked about are checked against their suppressions too; a
     // directive shown in a code span there is an example, not a directive.

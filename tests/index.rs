@@ -202,3 +202,37 @@ fn a_save_in_one_collection_keeps_the_other_collections_entries() {
         "{both}"
     );
 }
+
+#[test]
+fn an_unsaved_buffer_that_sorts_first_keeps_every_letter_in_the_index() {
+    // The buffer is not on disk: it joins the walked files in its place in path order, where
+    // the index's bookkeeping looks files up by binary search.
+    let files: Vec<(String, String)> = (10..=17)
+        .map(|n| {
+            (
+                format!("src/data/newsletter/newsletter-{n}.md"),
+                letter(n, &format!("newsletter-{n}")),
+            )
+        })
+        .collect();
+    let mut entries: Vec<(&str, &str)> = vec![("postlint.toml", NEWSLETTER_CONFIG)];
+    entries.extend(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let dir = blog(&entries);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let output = postlint(dir.path())
+        .args([
+            "check",
+            "--stdin-filename",
+            "src/data/newsletter/newsletter-1.md",
+        ])
+        .write_stdin(letter(1, "newsletter-1"))
+        .output()
+        .unwrap();
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+    let stored =
+        String::from_utf8_lossy(&std::fs::read(dir.path().join(INDEX)).unwrap()).into_owned();
+    for n in 10..=17 {
+        assert!(stored.contains(&format!("newsletter-{n}.md")), "letter {n}");
+    }
+    assert!(!stored.contains("newsletter-1.md"));
+}

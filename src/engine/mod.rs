@@ -15,7 +15,7 @@ use crate::post::{Depth, LineIndex, Post};
 use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
 use crate::settings::Settings;
 use crate::site::{Disk, FileView};
-use crate::suppress::{self, Directive, Suppressions};
+use crate::suppress::{Directive, Suppressions};
 
 pub use load::load;
 
@@ -114,13 +114,7 @@ pub fn lint_loaded(
                 .collect();
             requested.into_par_iter().map(move |index| {
                 let post = collection.posts[index].with_full_body();
-                let ctx = PostContext {
-                    post: &post,
-                    index,
-                    collection,
-                    settings,
-                    files,
-                };
+                let ctx = PostContext::new(&post, index, collection, settings, files);
                 let mut pass = PostPass::default();
                 for rule in rules {
                     rule.check_post(&ctx, &mut pass.diagnostics);
@@ -137,7 +131,7 @@ pub fn lint_loaded(
                 }
                 // Directives come from the full parse: the outline kept takes a comment shown in
                 // a code span for a real one.
-                let directives = suppress::directives(&post);
+                let directives = ctx.into_directives();
                 if !directives.is_empty() {
                     pass.directives = Some((post.path.clone(), directives));
                 }
@@ -161,8 +155,8 @@ pub fn lint_loaded(
         .par_iter()
         .flat_map(|collection| {
             // `None`: every post was asked for (a whole-blog run), so every finding counts.
-            let requested: Option<Arc<HashSet<&Path>>> = (!collection.requested.iter().all(|r| *r))
-                .then(|| Arc::new(collection.requested_posts().map(Post::path).collect()));
+            let requested: Option<HashSet<&Path>> = (!collection.requested.iter().all(|r| *r))
+                .then(|| collection.requested_posts().map(Post::path).collect());
             rules.par_iter().map(move |rule| {
                 let ctx = CollectionContext {
                     collection,
@@ -325,13 +319,7 @@ fn network_phase(
     let mut out = Vec::new();
     for ((collection_index, index, rule_index), urls) in wanted {
         let collection = &collections[collection_index];
-        let ctx = PostContext {
-            post: &collection.posts[index],
-            index,
-            collection,
-            settings,
-            files,
-        };
+        let ctx = PostContext::new(&collection.posts[index], index, collection, settings, files);
         let answers: Vec<_> = urls
             .into_iter()
             .filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s)))

@@ -45,7 +45,10 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
     .min(source.len());
     let end = line_end(source, last);
     let scan = match range {
-        Some(r) => Span::new(line_start(source, r.start).min(end), end),
+        Some(r) => Span::new(
+            crate::post::line_index::start_of_line(source, r.start).min(end),
+            end,
+        ),
         None => Span::new(end, end),
     };
 
@@ -169,30 +172,19 @@ fn read(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
             text: input.str()?.to_owned(),
         })
     })?;
-    let found = patterns
-        .iter()
-        .map(|_| match input.u8()? {
-            0 => Some(None),
-            1 => {
-                let number = match input.u8()? {
-                    0 => None,
-                    1 => Some(input.u64()?),
-                    _ => return None,
-                };
-                Some(Some((number, input.span()?, input.span()?)))
-            }
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
-    // Rules slice the text with these spans: each must lie on character boundaries inside it.
-    let in_text = |span: Span| source.get(span.range()).is_some();
     let known_numbers = patterns
         .iter()
-        .zip(found)
-        .map(|(pattern, found)| {
-            let known = match found {
-                None => None,
-                Some((number, span, whole)) if in_text(span) && in_text(whole) => {
+        .map(|pattern| {
+            let known = match input.u8()? {
+                0 => None,
+                1 => {
+                    let number = match input.u8()? {
+                        0 => None,
+                        1 => Some(input.u64()?),
+                        _ => return None,
+                    };
+                    let span = input.place(source)?;
+                    let whole = input.place(source)?;
                     Some(NumberMatch {
                         number,
                         span,
@@ -200,11 +192,13 @@ fn read(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
                         whole,
                     })
                 }
-                Some(_) => return None,
+                _ => return None,
             };
             Some((pattern.clone(), known))
         })
         .collect::<Option<Vec<_>>>()?;
+    // Rules slice the text with these spans: each must lie on character boundaries inside it.
+    let in_text = |span: Span| source.get(span.range()).is_some();
     // Key and value spans were checked as they were read (`Reader::place`).
     let front_matter_fits = front_matter
         .as_ref()
@@ -233,11 +227,6 @@ fn read(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
         depth: crate::post::Depth::Outline,
         known_numbers,
     })
-}
-
-/// The start of the line holding byte `at`.
-fn line_start(text: &str, at: usize) -> usize {
-    memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1)
 }
 
 /// The end (after its line ending) of the line holding the byte before `at`; `at` itself when it

@@ -1,5 +1,10 @@
 //! Byte offsets to 1-based lines and character columns.
 
+/// The start of the `\n`-ended line holding byte `at` of `text`, found without an index.
+pub fn start_of_line(text: &str, at: usize) -> usize {
+    memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1)
+}
+
 /// Start offset of every line of one file; `\r\n`, `\n` and a lone `\r` end a line.
 #[derive(Clone, Debug, Default)]
 pub struct LineIndex {

@@ -283,24 +283,7 @@ impl Post {
 
     /// The file name (`newsletter-99.md`); empty when it is not Unicode.
     pub fn file_name(&self) -> &str {
-        let by_components = || {
-            self.path
-                .file_name()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-        };
-        // Split off by hand: parsing the path's components cost 4 % of an editor save, which
-        // asks thousands of posts for their names. Windows paths (drive prefixes, verbatim
-        // paths) are left to `Path`.
-        if cfg!(windows) {
-            return by_components();
-        }
-        let path = self.path.to_str().unwrap_or_default();
-        match path.rsplit_once('/') {
-            Some((_, name)) if !matches!(name, "" | "." | "..") => name,
-            None if !matches!(path, "" | "." | "..") => path,
-            _ => by_components(),
-        }
+        std::str::from_utf8(crate::discover::last_name(&self.path)).unwrap_or_default()
     }
 
     /// The file name without its extension (`newsletter-99` for `newsletter-99.md`).

@@ -9,7 +9,7 @@ use crate::diagnostic::Severity;
 use crate::engine::Outcome;
 use crate::rules;
 
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 fn level(severity: Severity) -> &'static str {
     match severity {

@@ -10,6 +10,7 @@ use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Span};
 use crate::post::body::{LinkKind, normalize_label};
+use crate::post::line_index::start_of_line;
 use crate::urls::{self, Gravity};
 
 declare_rule! {
@@ -87,7 +88,7 @@ fn on_lines<'t>(regex: &Regex, text: &'t str, hits: &[usize]) -> Vec<(usize, Cap
         if hit < next_line {
             continue;
         }
-        let start = memchr::memrchr(b'\n', &bytes[..hit]).map_or(0, |i| i + 1);
+        let start = start_of_line(text, hit);
         let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
         found.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
         next_line = end + 1;

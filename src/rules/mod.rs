@@ -27,12 +27,15 @@ mod slug_duplicate;
 mod slug_format;
 mod suppression_invalid;
 
+use std::sync::OnceLock;
+
 use crate::collection::Collection;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
 use crate::post::{Post, Value};
 use crate::settings::Settings;
 use crate::site::FileView;
+use crate::suppress::Directive;
 
 /// What the registry, `postlint rules` and the reporters know about a rule.
 #[derive(Debug)]
@@ -103,9 +106,41 @@ pub struct PostContext<'a> {
     pub settings: &'a Settings,
     /// Which files exist (local images); the engine's cached view of the disk.
     pub files: &'a dyn FileView,
+    /// The post's suppression comments, read once for `suppression-invalid` and the engine.
+    directives: OnceLock<Vec<Directive>>,
 }
 
 impl<'a> PostContext<'a> {
+    pub fn new(
+        post: &'a Post,
+        index: usize,
+        collection: &'a Collection,
+        settings: &'a Settings,
+        files: &'a dyn FileView,
+    ) -> PostContext<'a> {
+        PostContext {
+            post,
+            index,
+            collection,
+            settings,
+            files,
+            directives: OnceLock::new(),
+        }
+    }
+
+    /// The post's suppression comments.
+    pub fn directives(&self) -> &[Directive] {
+        self.directives
+            .get_or_init(|| crate::suppress::directives(self.post))
+    }
+
+    /// [`PostContext::directives`], kept for the engine once the rules have run.
+    pub fn into_directives(self) -> Vec<Directive> {
+        self.directives
+            .into_inner()
+            .unwrap_or_else(|| crate::suppress::directives(self.post))
+    }
+
     /// Every image the post shows: body images, then the preset's image fields (a string or a
     /// list of strings), each with the span of its URL.
     pub fn images(&self) -> Vec<(&'a str, Span)> {

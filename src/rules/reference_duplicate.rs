@@ -32,13 +32,13 @@ impl Rule for ReferenceDuplicate {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let body = post.body.span;
-        let text = post.source[body.range()].as_bytes();
-        if HINT.find_iter(text).nth(1).is_none() {
+        let text = &post.source[body.range()];
+        if HINT.find_iter(text.as_bytes()).nth(1).is_none() {
             return;
         }
         // The parser keeps only the first definition of a label, so find them all in the text.
         let mut first: HashMap<String, Span> = HashMap::new();
-        for c in DEFINITION.captures_iter(&post.source[body.range()]) {
+        for c in DEFINITION.captures_iter(text) {
             let label = c.get(1).unwrap();
             let span = Span::new(body.start + label.start() - 1, body.start + label.end() + 2);
             if post.in_code_or_comment(span) {

@@ -81,12 +81,12 @@ impl Rule for SeriesOrder {
             expected = expected.max(n.saturating_add(1));
         }
 
-        // (number, member, its publication date, when that is)
-        // Dates are parsed on every core: a save in the editor reads thousands of them.
         let numbered: Vec<(u64, &Member)> = by_number
             .iter()
             .flat_map(|(&n, members)| members.iter().map(move |m| (n, *m)))
             .collect();
+        // (number, member, its publication date, when that is)
+        // Dates are parsed on every core: a save in the editor reads thousands of them.
         let dated: Vec<(u64, &Member, dates::PostDate<'_>, jiff::Timestamp)> = numbered
             .into_par_iter()
             .filter(|(_, m)| !is_draft(post(m)))

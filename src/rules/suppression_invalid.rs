@@ -3,7 +3,6 @@
 use super::{PostContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::Diagnostic;
-use crate::suppress::directives;
 
 declare_rule! {
     /// Reports unknown rule names in `postlint-disable…` comments: they suppress nothing.
@@ -18,7 +17,7 @@ declare_rule! {
 
 impl Rule for SuppressionInvalid {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        for directive in directives(ctx.post) {
+        for directive in ctx.directives() {
             for (name, span) in &directive.rules {
                 if super::by_name(name).is_some() {
                     continue;
