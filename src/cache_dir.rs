@@ -58,11 +58,48 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Reads `dir/name` unless it is missing or larger than [`MAX_FILE`].
 pub fn read(dir: &Path, name: &str) -> Option<Vec<u8>> {
-    let path = dir.join(name);
-    let size = std::fs::metadata(&path).ok()?.len();
-    (size <= MAX_FILE)
-        .then(|| std::fs::read(&path).ok())
-        .flatten()
+    let file = std::fs::File::open(dir.join(name)).ok()?;
+    let size = file.metadata().ok()?.len();
+    if size > MAX_FILE {
+        return None;
+    }
+    read_whole(file, usize::try_from(size).ok()?)
+}
+
+/// Files at least this big are read by two threads, each taking half.
+const SPLIT_READ: usize = 1 << 20;
+
+/// The `size` bytes of `file`. A big file is read in two halves at once: most of reading the
+/// outline index (4 MB at 10 000 posts) is the kernel giving the process fresh pages, which two
+/// cores do in half the time, and an editor save waits for it. Both halves come from the same
+/// open file, so a new version renamed in meanwhile cannot be mixed in.
+#[cfg(unix)]
+fn read_whole(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    if size < SPLIT_READ {
+        return read_rest(file, size);
+    }
+    let mut bytes = vec![0u8; size];
+    let (head, tail) = bytes.split_at_mut(size / 2);
+    let at = head.len() as u64;
+    let read = std::thread::scope(|scope| {
+        let other = scope.spawn(|| file.read_exact_at(tail, at));
+        file.read_exact_at(head, 0).is_ok() && other.join().is_ok_and(|r| r.is_ok())
+    });
+    // A file cut short meanwhile (written in place, not by postlint) is not read.
+    read.then_some(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_whole(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
+    read_rest(file, size)
+}
+
+fn read_rest(mut file: std::fs::File, size: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(size);
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// Deletes the cache file `name` in `dir`; whether there was one.
@@ -85,6 +122,17 @@ fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_files_read_in_halves_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for size in [0, 1, SPLIT_READ - 1, SPLIT_READ, 3 * SPLIT_READ + 1] {
+            let bytes: Vec<u8> = (0..size).map(|i| (i * 7 + i / 4096) as u8).collect();
+            write(dir.path(), "file", &bytes).unwrap();
+            assert!(read(dir.path(), "file") == Some(bytes), "size {size}");
+        }
+        assert_eq!(read(dir.path(), "missing"), None);
+    }
 
     #[test]
     fn writes_replace_the_file_and_leave_no_temporary_behind() {

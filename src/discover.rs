@@ -54,9 +54,23 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
     if dir.is_file() {
         return vec![dir.to_owned()];
     }
-    let mut files: Vec<PathBuf> = markdown_walk(dir).collect();
+    markdown_files_and_folders(dir).0
+}
+
+/// The Markdown files below the folder `dir` as [`markdown_files`] finds them, and every folder
+/// the walk went into (`dir` first): what the listing depends on.
+pub fn markdown_files_and_folders(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    for entry in markdown_walker(dir).filter_map(Result::ok) {
+        match entry.file_type() {
+            Some(t) if t.is_file() && is_markdown(entry.path()) => files.push(entry.into_path()),
+            Some(t) if t.is_dir() => folders.push(entry.into_path()),
+            _ => {}
+        }
+    }
     sort_by_bytes(&mut files);
-    files
+    (files, folders)
 }
 
 /// Sorts paths in byte order: the same for every run, and far cheaper than comparing path
@@ -97,14 +111,18 @@ pub fn has_markdown(dir: &Path) -> bool {
 }
 
 fn markdown_walk(dir: &Path) -> impl Iterator<Item = PathBuf> {
-    // The extension test is done here rather than with the walker's file types: its glob
-    // matching cost more than the rest of the walk.
-    WalkBuilder::new(dir)
-        .require_git(false)
-        .build()
+    markdown_walker(dir)
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()) && is_markdown(entry.path()))
         .map(ignore::DirEntry::into_path)
+}
+
+/// The walk behind every listing: ignore files honoured with or without git (see
+/// `index::listings` for what that makes a listing depend on). The extension test is done by
+/// the callers rather than with the walker's file types: its glob matching cost more than the
+/// rest of the walk.
+fn markdown_walker(dir: &Path) -> ignore::Walk {
+    WalkBuilder::new(dir).require_git(false).build()
 }
 
 /// The folder a glob can start walking from: its components before the first wildcard.

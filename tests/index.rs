@@ -236,3 +236,78 @@ fn an_unsaved_buffer_that_sorts_first_keeps_every_letter_in_the_index() {
     }
     assert!(!stored.contains("newsletter-1.md"));
 }
+
+#[test]
+fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_changes() {
+    const LISTINGS: &str = ".postlint-cache/folder-listings";
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        ("src/data/newsletter/.gitignore", "# nothing ignored yet\n"),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            &letter(2, "newsletter-2"),
+        ),
+        (
+            "src/data/newsletter/newsletter-3.md",
+            &letter(3, "newsletter-3"),
+        ),
+    ]);
+    // Folders changed in the last two seconds are never stored.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let fourth = letter(4, "newsletter-4");
+    assert_eq!(save(dir.path(), &fourth, &[]), vec![], "first save");
+    let listings_path = dir.path().join(LISTINGS);
+    let listings = std::fs::read(&listings_path).expect("the first save stores the listing");
+
+    // The stored listing is what is read: letter 3 renamed in it to letter 1 leaves a gap.
+    let needle = b"newsletter-3.md";
+    let at = listings
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let mut tampered = listings.clone();
+    tampered[at + needle.len() - 4] = b'1';
+    std::fs::write(&listings_path, &tampered).unwrap();
+    assert_eq!(
+        save(dir.path(), &fourth, &[]),
+        vec![pair("series-order", "newsletter-4.md")],
+        "listed from the cache"
+    );
+    assert_eq!(save(dir.path(), &fourth, &["--no-cache"]), vec![]);
+
+    // A letter added: the folder changed, so it is walked again (letter 3 is back).
+    let copy = dir.path().join("src/data/newsletter/newsletter-4-copy.md");
+    std::fs::write(&copy, &fourth).unwrap();
+    let copied = vec![
+        pair("series-order", "newsletter-4-copy.md"),
+        pair("series-order", "newsletter-4.md"),
+        pair("slug-duplicate", "newsletter-4-copy.md"),
+        pair("slug-duplicate", "newsletter-4.md"),
+    ];
+    assert_eq!(save(dir.path(), &fourth, &[]), copied, "after an addition");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(save(dir.path(), &fourth, &[]), copied, "stored again");
+
+    // The folder's ignore file edited in place (the folder's entries stay the same).
+    std::fs::write(
+        dir.path().join("src/data/newsletter/.gitignore"),
+        "newsletter-4-copy.md\n",
+    )
+    .unwrap();
+    assert_eq!(
+        save(dir.path(), &fourth, &[]),
+        vec![],
+        "after an ignore edit"
+    );
+
+    // `postlint cache clear` removes the listings too.
+    postlint(dir.path())
+        .args(["cache", "clear"])
+        .assert()
+        .success();
+    assert!(!listings_path.exists());
+}

@@ -11,6 +11,7 @@ use regex::Regex;
 use super::Request;
 use crate::collection::Collection;
 use crate::discover;
+use crate::index::listings::Listings;
 use crate::index::{self, Index, Stamp};
 use crate::post::{Depth, Post};
 use crate::settings::{CollectionSettings, Settings};
@@ -65,16 +66,19 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     // The outline index, when the request has a cache folder, is read while the folders are walked.
     crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
+    // A whole-project run asks for every post: no post would come from the index, and its
+    // folders are walked.
+    let index_dir = request.index_dir.as_deref().filter(|_| requested.is_some());
+    let mut listings = index_dir.map(Listings::open);
     let (mut index, mut walked) = std::thread::scope(|scope| {
-        // A whole-project run asks for every post: no post would come from the index.
-        let opening = request
-            .index_dir
-            .as_deref()
-            .filter(|_| requested.is_some())
-            .map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
-        let walk = walk(settings, &root, requested.as_ref(), &rel);
+        let opening = index_dir.map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
+        let walk = walk(settings, &root, requested.as_ref(), &rel, listings.as_mut());
         (opening.and_then(|thread| thread.join().ok()), walk)
     });
+    if let Some(listings) = &listings {
+        // Listings only save time, as the index does.
+        let _ = listings.save();
+    }
 
     crate::timings::mark("walked the collections (and read the outline index)");
     // An unsaved buffer outside every collection is still linted, on its own.
@@ -226,6 +230,7 @@ fn walk(
     root: &Path,
     requested: Option<&Asked>,
     rel: &dyn Fn(&Path) -> String,
+    mut listings: Option<&mut Listings>,
 ) -> Walk {
     let prefixes: Vec<BTreeSet<PathBuf>> = settings
         .collections
@@ -272,7 +277,12 @@ fn walk(
             continue;
         }
         for prefix in &prefixes[index] {
-            for file in discover::markdown_files(&root.join(prefix)) {
+            let folder = root.join(prefix);
+            let found = match listings.as_deref_mut() {
+                Some(listings) => listings.markdown_files(&folder),
+                None => discover::markdown_files(&folder),
+            };
+            for file in found {
                 let rel = rel(&file);
                 let candidate = globset::Candidate::new(&rel);
                 if collection.contains_candidate(&candidate)

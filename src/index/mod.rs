@@ -8,6 +8,7 @@
 //! by postlint's version and the series regexes the skeletons were cut for: a new version or
 //! another series pattern starts a fresh index. Any unreadable or foreign file is an empty index.
 
+pub mod listings;
 mod skeleton;
 
 use std::collections::HashMap;
@@ -80,6 +81,22 @@ impl Stamp {
             modified_ns: nanoseconds(stat.st_mtime as i64, stat.st_mtime_nsec as i64),
             changed_ns: nanoseconds(stat.st_ctime as i64, stat.st_ctime_nsec as i64),
             inode: stat.st_ino as u64,
+        })
+    }
+
+    fn write(&self, out: &mut Writer) {
+        out.u64(self.size);
+        out.u64(self.inode);
+        out.u64(self.modified_ns as u64);
+        out.u64(self.changed_ns as u64);
+    }
+
+    fn read(input: &mut Reader<'_>) -> Option<Stamp> {
+        Some(Stamp {
+            size: input.u64()?,
+            inode: input.u64()?,
+            modified_ns: input.u64()? as i64,
+            changed_ns: input.u64()? as i64,
         })
     }
 
@@ -208,19 +225,17 @@ impl Index {
         out.u64(entries.len() as u64);
         for (rel, stamp, skeleton) in entries {
             out.bytes(rel);
-            out.u64(stamp.size);
-            out.u64(stamp.inode);
-            out.u64(stamp.modified_ns as u64);
-            out.u64(stamp.changed_ns as u64);
+            stamp.write(&mut out);
             out.bytes(skeleton);
         }
         crate::cache_dir::write(&self.dir, FILE_NAME, &out.0)
     }
 }
 
-/// Deletes the index in `dir`; whether there was one.
+/// Deletes the index and the folder listings in `dir`; whether there was either.
 pub fn clear(dir: &Path) -> std::io::Result<bool> {
-    crate::cache_dir::remove(dir, FILE_NAME)
+    let index = crate::cache_dir::remove(dir, FILE_NAME)?;
+    Ok(listings::clear(dir)? || index)
 }
 
 /// The key of an index: postlint's version and the body regexes its skeletons are cut for.
@@ -264,12 +279,7 @@ fn decode(bytes: &[u8], key: &str) -> Option<Vec<Slot>> {
     let mut slots: Vec<Slot> = Vec::with_capacity(count);
     for _ in 0..count {
         let rel = range(input.bytes()?);
-        let stamp = Stamp {
-            size: input.u64()?,
-            inode: input.u64()?,
-            modified_ns: input.u64()? as i64,
-            changed_ns: input.u64()? as i64,
-        };
+        let stamp = Stamp::read(&mut input)?;
         let skeleton = range(input.bytes()?);
         if slots
             .last()

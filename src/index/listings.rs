@@ -1,0 +1,429 @@
+//! The Markdown files below a folder as the last walk found them, trusted while no folder the
+//! walk went into and no ignore file that could apply has changed: an editor save then lists a
+//! collection of thousands of letters with a few dozen stats instead of walking it.
+//!
+//! A listing depends on the entries of every folder walked (a folder's modification time
+//! changes when an entry is added, removed or renamed; its change time when its permissions
+//! do) and on the ignore files the walker reads: `.gitignore`, `.ignore` and
+//! `.git/info/exclude` in those folders and in every parent folder, and git's global excludes
+//! file. Each is stored with its [`Stamp`] (or as absent); a listing is reused only while every
+//! stamp is the same. As for the outline index, nothing changed in the seconds before the walk
+//! began is stored, so a change within one timestamp tick cannot go unnoticed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::Stamp;
+use super::skeleton::{Reader, Writer};
+use crate::discover;
+
+/// The listings' file in the cache folder.
+pub const FILE_NAME: &str = "folder-listings";
+const MAGIC: &[u8] = b"postlint folder listings v1\n";
+/// Listings kept at most (the folders of the last runs' collections).
+const MAX_LISTINGS: usize = 64;
+/// The ignore files a folder's walk reads, in it and in each of its parents.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
+
+struct Listing {
+    /// Git's global excludes file when walked (where git's configuration pointed).
+    global: Option<PathBuf>,
+    /// Every path the listing depends on, with its stamp when walked (`None`: absent).
+    watched: Vec<(PathBuf, Option<Stamp>)>,
+    /// The Markdown files found, relative to the folder, sorted as [`discover::markdown_files`]
+    /// sorts them.
+    files: Vec<PathBuf>,
+    /// Looked up or made in this run (kept first when there are too many).
+    used: bool,
+}
+
+pub struct Listings {
+    /// The cache folder.
+    dir: PathBuf,
+    /// By folder walked, as given.
+    stored: HashMap<PathBuf, Listing>,
+    changed: bool,
+    /// Git's global excludes file now, read from git's configuration once per run.
+    global: std::sync::OnceLock<Option<PathBuf>>,
+    /// Walks done by this value (the rest were served from the stored listings).
+    pub walks: usize,
+}
+
+impl Listings {
+    /// The listings stored in the cache folder `dir`; none when missing, unreadable, or written
+    /// by another version.
+    pub fn open(dir: &Path) -> Listings {
+        let stored = crate::cache_dir::read(dir, FILE_NAME)
+            .and_then(|bytes| decode(&bytes))
+            .unwrap_or_default();
+        Listings {
+            dir: dir.to_owned(),
+            stored,
+            changed: false,
+            global: std::sync::OnceLock::new(),
+            walks: 0,
+        }
+    }
+
+    /// [`discover::markdown_files`] of `folder`, from the stored listing when nothing it
+    /// depends on changed.
+    pub fn markdown_files(&mut self, folder: &Path) -> Vec<PathBuf> {
+        self.markdown_files_at(folder, SystemTime::now())
+    }
+
+    /// [`Listings::markdown_files`] for a walk starting at `now`.
+    fn markdown_files_at(&mut self, folder: &Path, now: SystemTime) -> Vec<PathBuf> {
+        if !folder.is_dir() {
+            return discover::markdown_files(folder);
+        }
+        let global = self
+            .global
+            .get_or_init(ignore::gitignore::gitconfig_excludes_path)
+            .clone();
+        if let Some(listing) = self.stored.get_mut(folder)
+            && listing.global == global
+            && is_current(&listing.watched)
+        {
+            listing.used = true;
+            return listing.files.iter().map(|f| folder.join(f)).collect();
+        }
+        self.walks += 1;
+        let (files, folders) = discover::markdown_files_and_folders(folder);
+        let relative: Option<Vec<PathBuf>> = files
+            .iter()
+            .map(|f| f.strip_prefix(folder).ok().map(Path::to_path_buf))
+            .collect();
+        match (watched(folder, &folders, global.as_deref(), now), relative) {
+            (Some(watched), Some(relative)) => {
+                let listing = Listing {
+                    global,
+                    watched,
+                    files: relative,
+                    used: true,
+                };
+                self.stored.insert(folder.to_owned(), listing);
+                self.changed = true;
+            }
+            // Something changed a moment ago: walk again next time.
+            _ => self.changed |= self.stored.remove(folder).is_some(),
+        }
+        files
+    }
+
+    /// Writes the listings if they changed, through a temporary file and a rename.
+    pub fn save(&self) -> std::io::Result<()> {
+        if !self.changed {
+            return Ok(());
+        }
+        let mut kept: Vec<(&PathBuf, &Listing)> = self.stored.iter().collect();
+        // The listings of this run first, then by folder: the same bytes for the same listings.
+        kept.sort_by(|a, b| b.1.used.cmp(&a.1.used).then_with(|| a.0.cmp(b.0)));
+        kept.truncate(MAX_LISTINGS);
+        match encode(&kept) {
+            Some(bytes) => crate::cache_dir::write(&self.dir, FILE_NAME, &bytes),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Deletes the listings in `dir`; whether there were some.
+pub fn clear(dir: &Path) -> std::io::Result<bool> {
+    crate::cache_dir::remove(dir, FILE_NAME)
+}
+
+/// What a walk of `folder` that went into `folders` and began at `now` depends on; `None` when
+/// any of it changed too recently to be trusted.
+fn watched(
+    folder: &Path,
+    folders: &[PathBuf],
+    global: Option<&Path>,
+    now: SystemTime,
+) -> Option<Vec<(PathBuf, Option<Stamp>)>> {
+    // The walker reads the ignore files of the real parents (links resolved).
+    let real = folder.canonicalize().ok()?;
+    let parents = real.ancestors().skip(1);
+    let mut paths: Vec<PathBuf> = folders.to_vec();
+    for place in folders.iter().map(PathBuf::as_path).chain(parents) {
+        paths.extend(IGNORE_FILES.iter().map(|name| place.join(name)));
+    }
+    paths.extend(global.map(Path::to_path_buf));
+    let mut watched = Vec::with_capacity(paths.len());
+    for path in paths {
+        let stamp = stamp(&path)?;
+        if stamp.is_some_and(|s| !s.settled(now)) {
+            return None;
+        }
+        watched.push((path, stamp));
+    }
+    // A folder walked must exist: its entries are what the listing lists.
+    watched[..folders.len()]
+        .iter()
+        .all(|(_, stamp)| stamp.is_some())
+        .then_some(watched)
+}
+
+/// Whether every watched path still has its stamp.
+fn is_current(watched: &[(PathBuf, Option<Stamp>)]) -> bool {
+    watched
+        .iter()
+        .all(|(path, stored)| stamp(path).is_some_and(|now| now == *stored))
+}
+
+/// `Some(None)` for a path that is not there; `None` when it cannot be told.
+fn stamp(path: &Path) -> Option<Option<Stamp>> {
+    match std::fs::metadata(path) {
+        Ok(meta) => Some(Some(Stamp::of(&meta))),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Some(None)
+        }
+        Err(_) => None,
+    }
+}
+
+fn key() -> String {
+    format!("postlint {}", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Option<&[u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(path.as_os_str().as_bytes())
+}
+
+#[cfg(not(unix))]
+fn path_bytes(_: &Path) -> Option<&[u8]> {
+    // Stamps off Unix hold no change time or inode: nothing is stored.
+    None
+}
+
+#[cfg(unix)]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+fn encode(listings: &[(&PathBuf, &Listing)]) -> Option<Vec<u8>> {
+    let mut out = Writer(Vec::new());
+    out.0.extend_from_slice(MAGIC);
+    out.bytes(key().as_bytes());
+    out.u64(listings.len() as u64);
+    for (folder, listing) in listings {
+        out.bytes(path_bytes(folder)?);
+        match &listing.global {
+            Some(global) => {
+                out.u8(1);
+                out.bytes(path_bytes(global)?);
+            }
+            None => out.u8(0),
+        }
+        out.u64(listing.watched.len() as u64);
+        for (path, stamp) in &listing.watched {
+            out.bytes(path_bytes(path)?);
+            match stamp {
+                Some(stamp) => {
+                    out.u8(1);
+                    stamp.write(&mut out);
+                }
+                None => out.u8(0),
+            }
+        }
+        out.u64(listing.files.len() as u64);
+        for file in &listing.files {
+            out.bytes(path_bytes(file)?);
+        }
+    }
+    Some(out.0)
+}
+
+fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
+    let mut input = Reader(bytes.strip_prefix(MAGIC)?);
+    if input.bytes()? != key().as_bytes() {
+        return None;
+    }
+    let mut listings = HashMap::new();
+    for _ in 0..input.count()? {
+        let folder = path_of(input.bytes()?);
+        let global = match input.u8()? {
+            0 => None,
+            1 => Some(path_of(input.bytes()?)),
+            _ => return None,
+        };
+        let mut watched = Vec::new();
+        for _ in 0..input.count()? {
+            let path = path_of(input.bytes()?);
+            let stamp = match input.u8()? {
+                0 => None,
+                1 => Some(Stamp::read(&mut input)?),
+                _ => return None,
+            };
+            watched.push((path, stamp));
+        }
+        let files = (0..input.count()?)
+            .map(|_| input.bytes().map(path_of))
+            .collect::<Option<Vec<PathBuf>>>()?;
+        let listing = Listing {
+            global,
+            watched,
+            files,
+            used: false,
+        };
+        listings.insert(folder, listing);
+    }
+    input.0.is_empty().then_some(listings)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::time::Duration;
+
+    /// A blog whose folders and ignore files last changed an hour ago, and a time after which
+    /// their change times count as settled.
+    fn blog() -> (tempfile::TempDir, SystemTime) {
+        let dir = tempfile::tempdir().unwrap();
+        let letters = dir.path().join("letters");
+        fs::create_dir_all(letters.join("2024")).unwrap();
+        fs::write(letters.join("a.md"), "a").unwrap();
+        fs::write(letters.join("2024/b.md"), "b").unwrap();
+        fs::write(letters.join("notes.txt"), "c").unwrap();
+        fs::write(letters.join(".gitignore"), "draft-*.md\n").unwrap();
+        age(dir.path());
+        (dir, SystemTime::now() + Duration::from_secs(3600))
+    }
+
+    /// Sets the modification time of every folder and file below `dir` an hour back, so a
+    /// change made by a test moves it whatever the clock's tick.
+    fn age(dir: &Path) {
+        let past = SystemTime::now() - Duration::from_secs(3600);
+        for entry in walkdir(dir) {
+            fs::File::open(&entry).unwrap().set_modified(past).unwrap();
+        }
+    }
+
+    fn walkdir(dir: &Path) -> Vec<PathBuf> {
+        let mut all = vec![dir.to_owned()];
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                all.extend(walkdir(&path));
+            } else {
+                all.push(path);
+            }
+        }
+        all
+    }
+
+    fn names(files: &[PathBuf], folder: &Path) -> Vec<String> {
+        files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(folder)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
+    /// Lists `folder` from the stored listings, as a new run would.
+    fn list_again(cache: &Path, folder: &Path, now: SystemTime) -> (Vec<String>, usize) {
+        let mut listings = Listings::open(cache);
+        let files = listings.markdown_files_at(folder, now);
+        listings.save().unwrap();
+        (names(&files, folder), listings.walks)
+    }
+
+    #[test]
+    fn an_unchanged_folder_is_listed_without_walking_it() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        let walked = list_again(&cache, &folder, now);
+        assert_eq!(walked, (vec!["2024/b.md".into(), "a.md".into()], 1));
+        let served = list_again(&cache, &folder, now);
+        assert_eq!(served, (vec!["2024/b.md".into(), "a.md".into()], 0));
+        assert_eq!(served.0, names(&discover::markdown_files(&folder), &folder));
+    }
+
+    #[test]
+    fn every_change_a_walk_would_see_is_seen() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        let listed = |expected: &[&str]| {
+            let (files, walks) = list_again(&cache, &folder, now);
+            assert_eq!(files, expected, "walks: {walks}");
+            assert_eq!(files, names(&discover::markdown_files(&folder), &folder));
+            walks
+        };
+        assert_eq!(listed(&["2024/b.md", "a.md"]), 1);
+
+        // A letter added in a subfolder (that folder's entries change).
+        fs::write(folder.join("2024/c.md"), "c").unwrap();
+        assert_eq!(listed(&["2024/b.md", "2024/c.md", "a.md"]), 1);
+        age(dir.path());
+        // The folder's ignore file edited (its entries stay the same).
+        listed(&["2024/b.md", "2024/c.md", "a.md"]);
+        fs::write(folder.join(".gitignore"), "c.md\n").unwrap();
+        assert_eq!(listed(&["2024/b.md", "a.md"]), 1);
+        age(dir.path());
+        // An ignore file created in a parent folder, above the folder walked.
+        listed(&["2024/b.md", "a.md"]);
+        fs::write(dir.path().join(".ignore"), "a.md\n").unwrap();
+        assert_eq!(listed(&["2024/b.md"]), 1);
+        age(dir.path());
+        // A git exclude file in a folder walked.
+        fs::create_dir_all(folder.join("2024/.git/info")).unwrap();
+        age(dir.path());
+        listed(&["2024/b.md"]);
+        fs::write(folder.join("2024/.git/info/exclude"), "b.md\n").unwrap();
+        assert_eq!(listed(&[]), 1);
+        // A subfolder removed.
+        fs::remove_dir_all(folder.join("2024")).unwrap();
+        age(dir.path());
+        listed(&[]);
+        fs::remove_file(dir.path().join(".ignore")).unwrap();
+        assert_eq!(listed(&["a.md"]), 1);
+    }
+
+    #[test]
+    fn a_folder_changed_a_moment_before_the_walk_is_not_stored() {
+        let (dir, _) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        // The change times are now: not settled for a walk beginning now.
+        let now = SystemTime::now();
+        assert_eq!(list_again(&cache, &folder, now).1, 1);
+        assert_eq!(list_again(&cache, &folder, now).1, 1);
+        assert!(!cache.join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn listings_written_by_another_version_or_cut_short_are_ignored() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        list_again(&cache, &folder, now);
+        let bytes = fs::read(cache.join(FILE_NAME)).unwrap();
+        for cut in [0, MAGIC.len(), bytes.len() / 2, bytes.len() - 1] {
+            fs::write(cache.join(FILE_NAME), &bytes[..cut]).unwrap();
+            assert_eq!(list_again(&cache, &folder, now).1, 1, "cut at {cut}");
+        }
+        let mut foreign = bytes.clone();
+        foreign[MAGIC.len() + 8] = b'X';
+        fs::write(cache.join(FILE_NAME), foreign).unwrap();
+        assert_eq!(list_again(&cache, &folder, now).1, 1);
+    }
+}
