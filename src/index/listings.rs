@@ -269,8 +269,13 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
             };
             watched.push((path, stamp));
         }
+        // Only names below the folder: a planted file cannot send the walk elsewhere.
+        let below = |path: &PathBuf| {
+            path.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        };
         let files = (0..input.count()?)
-            .map(|_| input.bytes().map(path_of))
+            .map(|_| input.bytes().map(path_of).filter(below))
             .collect::<Option<Vec<PathBuf>>>()?;
         let listing = Listing {
             global,
@@ -411,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn listings_written_by_another_version_or_cut_short_are_ignored() {
+    fn listings_cut_short_written_by_another_version_or_leaving_the_folder_are_ignored() {
         let (dir, now) = blog();
         let cache = dir.path().join(".postlint-cache");
         let folder = dir.path().join("letters");
@@ -424,6 +429,12 @@ mod tests {
         let mut foreign = bytes.clone();
         foreign[MAGIC.len() + 8] = b'X';
         fs::write(cache.join(FILE_NAME), foreign).unwrap();
+        assert_eq!(list_again(&cache, &folder, now).1, 1);
+        // A listed name that leaves the folder (same length as `a.md`).
+        let mut planted = fs::read(cache.join(FILE_NAME)).unwrap();
+        let at = planted.windows(4).rposition(|w| w == b"a.md").unwrap();
+        planted[at..at + 4].copy_from_slice(b"../a");
+        fs::write(cache.join(FILE_NAME), planted).unwrap();
         assert_eq!(list_again(&cache, &folder, now).1, 1);
     }
 }
