@@ -45,7 +45,7 @@ pub struct Listings {
     stored: HashMap<PathBuf, Listing>,
     changed: bool,
     /// Git's global excludes file now, read from git's configuration once per run.
-    global: std::sync::OnceLock<Option<PathBuf>>,
+    global: std::cell::OnceCell<Option<PathBuf>>,
     /// Walks done by this value (the rest were served from the stored listings).
     pub walks: usize,
 }
@@ -61,7 +61,7 @@ impl Listings {
             dir: dir.to_owned(),
             stored,
             changed: false,
-            global: std::sync::OnceLock::new(),
+            global: std::cell::OnceCell::new(),
             walks: 0,
         }
     }
