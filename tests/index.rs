@@ -278,6 +278,23 @@ fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_chang
         "listed from the cache"
     );
     assert_eq!(save(dir.path(), &fourth, &["--no-cache"]), vec![]);
+    // So does a whole-project run: letter 1 twice.
+    let whole = |extra: &[&str]| {
+        let output = postlint(dir.path())
+            .args(["check", "--format", "concise"])
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let listed = whole(&[]);
+    assert!(
+        listed.contains(
+            "newsletter-1.md:10:20: error[series-order] number 1 is used by 1 other post"
+        ),
+        "{listed}"
+    );
+    assert!(!whole(&["--no-cache"]).contains("newsletter-1.md"));
 
     // A letter added: the folder changed, so it is walked again (letter 3 is back).
     let copy = dir.path().join("src/data/newsletter/newsletter-4-copy.md");

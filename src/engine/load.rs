@@ -66,10 +66,10 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     // The outline index, when the request has a cache folder, is read while the folders are walked.
     crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
-    // A whole-project run asks for every post: no post would come from the index, and its
-    // folders are walked.
+    // A whole-project run asks for every post: no post would come from the index (its folders
+    // are listed from the cache all the same).
+    let mut listings = request.index_dir.as_deref().map(Listings::open);
     let index_dir = request.index_dir.as_deref().filter(|_| requested.is_some());
-    let mut listings = index_dir.map(Listings::open);
     let (mut index, mut walked) = std::thread::scope(|scope| {
         let opening = index_dir.map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
         let walk = walk(settings, &root, requested.as_ref(), &rel, listings.as_mut());
