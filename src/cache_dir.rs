@@ -56,14 +56,19 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// Reads `dir/name` unless it is missing or larger than [`MAX_FILE`].
+/// Reads `dir/name` unless it is missing, not a regular file, or larger than [`MAX_FILE`].
 pub fn read(dir: &Path, name: &str) -> Option<Vec<u8>> {
-    let file = std::fs::File::open(dir.join(name)).ok()?;
-    let size = file.metadata().ok()?.len();
-    if size > MAX_FILE {
+    let path = dir.join(name);
+    // A planted link to a device or a pipe could be read forever, or block in `open`.
+    if !std::fs::metadata(&path).ok()?.is_file() {
         return None;
     }
-    read_whole(file, usize::try_from(size).ok()?)
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return None;
+    }
+    read_whole(file, usize::try_from(meta.len()).ok()?)
 }
 
 /// Files at least this big are read by two threads, each taking half.
@@ -82,10 +87,15 @@ fn read_whole(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
     let mut bytes = vec![0u8; size];
     let (head, tail) = bytes.split_at_mut(size / 2);
     let at = head.len() as u64;
-    let read = std::thread::scope(|scope| {
-        let other = scope.spawn(|| file.read_exact_at(tail, at));
-        file.read_exact_at(head, 0).is_ok() && other.join().is_ok_and(|r| r.is_ok())
+    let halves = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(scope, || file.read_exact_at(tail, at).is_ok())
+            .ok()?;
+        let head_read = file.read_exact_at(head, 0).is_ok();
+        Some(head_read && other.join().unwrap_or(false))
     });
+    // Read whole here when no thread could be started.
+    let read = halves.unwrap_or_else(|| file.read_exact_at(&mut bytes, 0).is_ok());
     // A file cut short meanwhile (written in place, not by postlint) is not read.
     read.then_some(bytes)
 }
@@ -95,10 +105,11 @@ fn read_whole(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
     read_rest(file, size)
 }
 
-fn read_rest(mut file: std::fs::File, size: usize) -> Option<Vec<u8>> {
+fn read_rest(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(size);
-    file.read_to_end(&mut bytes).ok()?;
+    // No more than the size it had: a file growing meanwhile is not read without end.
+    file.take(size as u64).read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }
 
@@ -132,6 +143,14 @@ mod tests {
             assert!(read(dir.path(), "file") == Some(bytes), "size {size}");
         }
         assert_eq!(read(dir.path(), "missing"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_file_planted_as_a_link_to_a_device_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("file")).unwrap();
+        assert_eq!(read(dir.path(), "file"), None);
     }
 
     #[test]

@@ -54,23 +54,44 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
     if dir.is_file() {
         return vec![dir.to_owned()];
     }
-    markdown_files_and_folders(dir).0
+    walk_folder(dir).files
 }
 
-/// The Markdown files below the folder `dir` as [`markdown_files`] finds them, and every folder
-/// the walk went into (`dir` first): what the listing depends on.
-pub fn markdown_files_and_folders(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let mut files = Vec::new();
-    let mut folders = Vec::new();
-    for entry in markdown_walker(dir).filter_map(Result::ok) {
+/// What a walk of one folder found, and what its result depends on.
+pub struct FolderWalk {
+    /// The Markdown files below the folder, as [`markdown_files`] finds them.
+    pub files: Vec<PathBuf>,
+    /// Every folder the walk went into, the folder itself first.
+    pub folders: Vec<PathBuf>,
+    /// Whether every folder was read and every ignore file understood (a walk that met an
+    /// error may find fewer files next time).
+    pub complete: bool,
+}
+
+/// Walks the folder `dir` as [`markdown_files`] does, telling what the walk depended on.
+pub fn walk_folder(dir: &Path) -> FolderWalk {
+    let mut walk = FolderWalk {
+        files: Vec::new(),
+        folders: Vec::new(),
+        complete: true,
+    };
+    for entry in markdown_walker(dir) {
+        let Ok(entry) = entry else {
+            walk.complete = false;
+            continue;
+        };
+        walk.complete &= entry.error().is_none();
         match entry.file_type() {
-            Some(t) if t.is_file() && is_markdown(entry.path()) => files.push(entry.into_path()),
-            Some(t) if t.is_dir() => folders.push(entry.into_path()),
+            Some(t) if t.is_file() && is_markdown(entry.path()) => {
+                walk.files.push(entry.into_path());
+            }
+            // The walk goes into a folder given as a link, and reports it as the link.
+            Some(t) if t.is_dir() || entry.depth() == 0 => walk.folders.push(entry.into_path()),
             _ => {}
         }
     }
-    sort_by_bytes(&mut files);
-    (files, folders)
+    sort_by_bytes(&mut walk.files);
+    walk
 }
 
 /// Sorts paths in byte order: the same for every run, and far cheaper than comparing path

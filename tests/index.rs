@@ -10,9 +10,18 @@ const BUFFER: &str = "src/data/newsletter/newsletter-4.md";
 
 /// (rule, path) of every finding of an editor save of `text` as newsletter-4.md.
 fn save(dir: &Path, text: &str, extra: &[&str]) -> Vec<(String, String)> {
-    let output = postlint(dir)
-        .args(["check", "--stdin-filename", BUFFER, "--format", "json"])
-        .args(extra)
+    findings(
+        postlint(dir)
+            .args(["check", "--stdin-filename", BUFFER])
+            .args(extra),
+        text,
+    )
+}
+
+/// (rule, file name) of every finding of `command` given `text` on its input.
+fn findings(command: &mut assert_cmd::Command, text: &str) -> Vec<(String, String)> {
+    let output = command
+        .args(["--format", "json"])
         .write_stdin(text)
         .output()
         .unwrap();
@@ -308,6 +317,8 @@ fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_chang
     assert_eq!(save(dir.path(), &fourth, &[]), copied, "after an addition");
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(save(dir.path(), &fourth, &[]), copied, "stored again");
+    let listings = std::fs::read(&listings_path).unwrap();
+    assert!(String::from_utf8_lossy(&listings).contains("newsletter-4-copy.md"));
 
     // The folder's ignore file edited in place (the folder's entries stay the same).
     std::fs::write(
@@ -327,4 +338,58 @@ fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_chang
         .assert()
         .success();
     assert!(!listings_path.exists());
+}
+
+#[test]
+fn a_listing_is_made_again_when_git_s_global_excludes_or_the_working_folder_differ() {
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            &letter(2, "newsletter-2"),
+        ),
+        (
+            "src/data/newsletter/newsletter-3.md",
+            &letter(3, "newsletter-3"),
+        ),
+        ("home/.config/git/ignore", "# nothing ignored yet\n"),
+    ]);
+    let home = dir.path().join("home");
+    let fourth = letter(4, "newsletter-4");
+    // git's global excludes file is $HOME/.config/git/ignore here, matched against paths
+    // relative to the working folder.
+    let save_in = |folder: &str, buffer: &str| {
+        let mut command = postlint(&dir.path().join(folder));
+        command
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env("GIT_CONFIG_SYSTEM", "/dev/null")
+            .args(["check", "--stdin-filename", buffer]);
+        findings(&mut command, &fourth)
+    };
+    let gap = vec![pair("series-order", "newsletter-4.md")];
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(save_in(".", BUFFER), vec![], "first save");
+
+    // The global excludes file edited: letter 3 is ignored, so 3 is missing before 4.
+    std::fs::write(
+        home.join(".config/git/ignore"),
+        "src/data/newsletter/newsletter-3.md\n",
+    )
+    .unwrap();
+    assert_eq!(save_in(".", BUFFER), gap, "after the global edit");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(save_in(".", BUFFER), gap, "stored");
+
+    // From `src/` the same pattern matches nothing: letter 3 counts again.
+    assert_eq!(
+        save_in("src", "data/newsletter/newsletter-4.md"),
+        vec![],
+        "from another working folder"
+    );
 }

@@ -7,8 +7,10 @@
 //! do) and on the ignore files the walker reads: `.gitignore`, `.ignore` and
 //! `.git/info/exclude` in those folders and in every parent folder, and git's global excludes
 //! file. Each is stored with its [`Stamp`] (or as absent); a listing is reused only while every
-//! stamp is the same. As for the outline index, nothing changed in the seconds before the walk
-//! began is stored, so a change within one timestamp tick cannot go unnoticed.
+//! stamp is the same, and from the same working folder (git's global excludes are matched
+//! against paths relative to it). As for the outline index, nothing changed in the seconds
+//! before the walk began is stored, so a change within one timestamp tick cannot go unnoticed,
+//! and neither is a walk that met an error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use crate::discover;
 
 /// The listings' file in the cache folder.
 pub const FILE_NAME: &str = "folder-listings";
-const MAGIC: &[u8] = b"postlint folder listings v1\n";
+const MAGIC: &[u8] = b"postlint folder listings v2\n";
 /// Listings kept at most (the folders of the last runs' collections).
 const MAX_LISTINGS: usize = 64;
 /// The ignore files a folder's walk reads, in it and in each of its parents.
@@ -29,6 +31,8 @@ const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
 struct Listing {
     /// Git's global excludes file when walked (where git's configuration pointed).
     global: Option<PathBuf>,
+    /// The working folder when walked.
+    cwd: Option<PathBuf>,
     /// Every path the listing depends on, with its stamp when walked (`None`: absent).
     watched: Vec<(PathBuf, Option<Stamp>)>,
     /// The Markdown files found, relative to the folder, sorted as [`discover::markdown_files`]
@@ -44,8 +48,8 @@ pub struct Listings {
     /// By folder walked, as given.
     stored: HashMap<PathBuf, Listing>,
     changed: bool,
-    /// Git's global excludes file now, read from git's configuration once per run.
-    global: std::cell::OnceCell<Option<PathBuf>>,
+    /// Git's global excludes file and the working folder now, read once per run.
+    context: std::cell::OnceCell<(Option<PathBuf>, Option<PathBuf>)>,
     /// Walks done by this value (the rest were served from the stored listings).
     pub walks: usize,
 }
@@ -61,7 +65,7 @@ impl Listings {
             dir: dir.to_owned(),
             stored,
             changed: false,
-            global: std::cell::OnceCell::new(),
+            context: std::cell::OnceCell::new(),
             walks: 0,
         }
     }
@@ -77,27 +81,37 @@ impl Listings {
         if !folder.is_dir() {
             return discover::markdown_files(folder);
         }
-        let global = self
-            .global
-            .get_or_init(ignore::gitignore::gitconfig_excludes_path)
+        let (global, cwd) = self
+            .context
+            .get_or_init(|| {
+                let global = ignore::gitignore::gitconfig_excludes_path();
+                (global, std::env::current_dir().ok())
+            })
             .clone();
         if let Some(listing) = self.stored.get_mut(folder)
             && listing.global == global
+            && listing.cwd == cwd
             && is_current(&listing.watched)
         {
             listing.used = true;
             return listing.files.iter().map(|f| folder.join(f)).collect();
         }
         self.walks += 1;
-        let (files, folders) = discover::markdown_files_and_folders(folder);
-        let relative: Option<Vec<PathBuf>> = files
+        let walk = discover::walk_folder(folder);
+        let relative: Option<Vec<PathBuf>> = walk
+            .files
             .iter()
             .map(|f| f.strip_prefix(folder).ok().map(Path::to_path_buf))
             .collect();
-        match (watched(folder, &folders, global.as_deref(), now), relative) {
+        let watched = walk
+            .complete
+            .then(|| watched(folder, &walk.folders, global.as_deref(), now))
+            .flatten();
+        match (watched, relative) {
             (Some(watched), Some(relative)) => {
                 let listing = Listing {
                     global,
+                    cwd,
                     watched,
                     files: relative,
                     used: true,
@@ -105,10 +119,10 @@ impl Listings {
                 self.stored.insert(folder.to_owned(), listing);
                 self.changed = true;
             }
-            // Something changed a moment ago: walk again next time.
+            // Something changed a moment ago, or the walk met an error: walk again next time.
             _ => self.changed |= self.stored.remove(folder).is_some(),
         }
-        files
+        walk.files
     }
 
     /// Writes the listings if they changed, through a temporary file and a rename.
@@ -132,14 +146,18 @@ pub fn clear(dir: &Path) -> std::io::Result<bool> {
     crate::cache_dir::remove(dir, FILE_NAME)
 }
 
-/// What a walk of `folder` that went into `folders` and began at `now` depends on; `None` when
-/// any of it changed too recently to be trusted.
+/// What a walk of `folder` that went into `folders` (itself first) and began at `now` depends
+/// on; `None` when any of it changed too recently to be trusted, or the walk never went in.
 fn watched(
     folder: &Path,
     folders: &[PathBuf],
     global: Option<&Path>,
     now: SystemTime,
 ) -> Option<Vec<(PathBuf, Option<Stamp>)>> {
+    // A folder that was not there when the walk began may be there now.
+    if folders.first().map(PathBuf::as_path) != Some(folder) {
+        return None;
+    }
     // The walker reads the ignore files of the real parents (links resolved).
     let real = folder.canonicalize().ok()?;
     let parents = real.ancestors().skip(1);
@@ -220,12 +238,14 @@ fn encode(listings: &[(&PathBuf, &Listing)]) -> Option<Vec<u8>> {
     out.u64(listings.len() as u64);
     for (folder, listing) in listings {
         out.bytes(path_bytes(folder)?);
-        match &listing.global {
-            Some(global) => {
-                out.u8(1);
-                out.bytes(path_bytes(global)?);
+        for place in [&listing.global, &listing.cwd] {
+            match place {
+                Some(path) => {
+                    out.u8(1);
+                    out.bytes(path_bytes(path)?);
+                }
+                None => out.u8(0),
             }
-            None => out.u8(0),
         }
         out.u64(listing.watched.len() as u64);
         for (path, stamp) in &listing.watched {
@@ -254,11 +274,12 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
     let mut listings = HashMap::new();
     for _ in 0..input.count()? {
         let folder = path_of(input.bytes()?);
-        let global = match input.u8()? {
-            0 => None,
-            1 => Some(path_of(input.bytes()?)),
-            _ => return None,
+        let mut place = || match input.u8()? {
+            0 => Some(None),
+            1 => Some(Some(path_of(input.bytes()?))),
+            _ => None,
         };
+        let (global, cwd) = (place()?, place()?);
         let mut watched = Vec::new();
         for _ in 0..input.count()? {
             let path = path_of(input.bytes()?);
@@ -268,6 +289,10 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
                 _ => return None,
             };
             watched.push((path, stamp));
+        }
+        // A listing watches its own folder first: one planted to watch nothing is refused.
+        if !matches!(watched.first(), Some((path, Some(_))) if *path == folder) {
+            return None;
         }
         // Only names below the folder: a planted file cannot send the walk elsewhere.
         let below = |path: &PathBuf| {
@@ -279,6 +304,7 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
             .collect::<Option<Vec<PathBuf>>>()?;
         let listing = Listing {
             global,
+            cwd,
             watched,
             files,
             used: false,
@@ -436,5 +462,82 @@ mod tests {
         planted[at..at + 4].copy_from_slice(b"../a");
         fs::write(cache.join(FILE_NAME), planted).unwrap();
         assert_eq!(list_again(&cache, &folder, now).1, 1);
+    }
+
+    #[test]
+    fn a_folder_given_as_a_link_is_watched_through_it() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let link = dir.path().join("linked");
+        std::os::unix::fs::symlink(dir.path().join("letters"), &link).unwrap();
+        assert_eq!(list_again(&cache, &link, now).1, 1);
+        assert_eq!(list_again(&cache, &link, now).1, 0, "stored and served");
+        fs::write(dir.path().join("letters/c.md"), "c").unwrap();
+        assert_eq!(
+            list_again(&cache, &link, now),
+            (vec!["2024/b.md".into(), "a.md".into(), "c.md".into()], 1)
+        );
+        age(dir.path());
+        list_again(&cache, &link, now);
+        fs::write(dir.path().join("letters/.gitignore"), "a.md\n").unwrap();
+        assert_eq!(
+            list_again(&cache, &link, now),
+            (vec!["2024/b.md".into(), "c.md".into()], 1)
+        );
+    }
+
+    #[test]
+    fn a_walk_that_met_an_error_or_never_went_in_is_not_stored() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        // An ignore file the walker cannot read whole: its other lines still apply, once.
+        fs::write(folder.join(".ignore"), "a.md\n[z-a]\n").unwrap();
+        age(dir.path());
+        assert_eq!(
+            list_again(&cache, &folder, now),
+            (vec!["2024/b.md".into()], 1)
+        );
+        assert_eq!(list_again(&cache, &folder, now).1, 1, "walked again");
+        // A folder that was not there when the walk began.
+        let missing = dir.path().join("missing");
+        let walk = discover::walk_folder(&missing);
+        fs::create_dir(&missing).unwrap();
+        assert!(watched(&missing, &walk.folders, None, now).is_none());
+    }
+
+    #[test]
+    fn a_folder_modified_a_moment_before_the_walk_is_not_stored_whatever_its_change_time() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        // Its change time settled long before `now`, its modification time not.
+        fs::File::open(&folder).unwrap().set_modified(now).unwrap();
+        assert_eq!(list_again(&cache, &folder, now).1, 1);
+        assert_eq!(list_again(&cache, &folder, now).1, 1);
+    }
+
+    #[test]
+    fn a_planted_listing_that_watches_nothing_is_refused() {
+        let (dir, now) = blog();
+        let cache = dir.path().join(".postlint-cache");
+        let folder = dir.path().join("letters");
+        let (global, cwd) = (
+            ignore::gitignore::gitconfig_excludes_path(),
+            std::env::current_dir().ok(),
+        );
+        let planted = Listing {
+            global,
+            cwd,
+            watched: Vec::new(),
+            files: vec![PathBuf::from("planted.md")],
+            used: false,
+        };
+        let bytes = encode(&[(&folder, &planted)]).unwrap();
+        crate::cache_dir::write(&cache, FILE_NAME, &bytes).unwrap();
+        assert_eq!(
+            list_again(&cache, &folder, now),
+            (vec!["2024/b.md".into(), "a.md".into()], 1)
+        );
     }
 }

@@ -3,12 +3,12 @@
 # a commit adding a copied letter is refused with the finding, the corrected commit is accepted.
 # pre-commit builds the hook with `cargo install` (a release build): a few minutes on 2 cores,
 # so this runs from .ci/run rather than `cargo test`. PRE_COMMIT_HOME under target/ keeps the
-# built hook between runs.
+# built hook between runs; the build's own files (2 GB a commit) are removed after each run.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 rev=$(git -C "$repo" rev-parse HEAD)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "${PRE_COMMIT_HOME:-/nonexistent}"/repo*/target' EXIT
 
 venv="$repo/target/pre-commit-venv"
 if [ ! -x "$venv/bin/pre-commit" ]; then
