@@ -22,6 +22,8 @@ use crate::discover;
 
 /// The listings' file in the cache folder.
 pub const FILE_NAME: &str = "folder-listings";
+/// Bumped whenever what a walk finds changes (the walker's settings, `discover::is_markdown`):
+/// the key holds only postlint's version.
 const MAGIC: &[u8] = b"postlint folder listings v2\n";
 /// Listings kept at most (the folders of the last runs' collections).
 const MAX_LISTINGS: usize = 64;
