@@ -43,6 +43,24 @@ fn findings(command: &mut assert_cmd::Command, text: &str) -> Vec<(String, Strin
     found
 }
 
+/// A newsletter collection of letters 1 to 3, and `extra` files.
+fn three_letters(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let letters: Vec<(String, String)> = (1..=3)
+        .map(|n| {
+            let path = format!("src/data/newsletter/newsletter-{n}.md");
+            (path, letter(n, &format!("newsletter-{n}")))
+        })
+        .collect();
+    let mut files = vec![("postlint.toml", NEWSLETTER_CONFIG)];
+    files.extend(
+        letters
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str())),
+    );
+    files.extend_from_slice(extra);
+    blog(&files)
+}
+
 fn pair(rule: &str, file: &str) -> (String, String) {
     (rule.to_owned(), file.to_owned())
 }
@@ -249,22 +267,7 @@ fn an_unsaved_buffer_that_sorts_first_keeps_every_letter_in_the_index() {
 #[test]
 fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_changes() {
     const LISTINGS: &str = ".postlint-cache/folder-listings";
-    let dir = blog(&[
-        ("postlint.toml", NEWSLETTER_CONFIG),
-        ("src/data/newsletter/.gitignore", "# nothing ignored yet\n"),
-        (
-            "src/data/newsletter/newsletter-1.md",
-            &letter(1, "newsletter-1"),
-        ),
-        (
-            "src/data/newsletter/newsletter-2.md",
-            &letter(2, "newsletter-2"),
-        ),
-        (
-            "src/data/newsletter/newsletter-3.md",
-            &letter(3, "newsletter-3"),
-        ),
-    ]);
+    let dir = three_letters(&[("src/data/newsletter/.gitignore", "# nothing ignored yet\n")]);
     // Folders changed in the last two seconds are never stored.
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let fourth = letter(4, "newsletter-4");
@@ -342,22 +345,7 @@ fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_chang
 
 #[test]
 fn a_listing_is_made_again_when_git_s_global_excludes_or_the_working_folder_differ() {
-    let dir = blog(&[
-        ("postlint.toml", NEWSLETTER_CONFIG),
-        (
-            "src/data/newsletter/newsletter-1.md",
-            &letter(1, "newsletter-1"),
-        ),
-        (
-            "src/data/newsletter/newsletter-2.md",
-            &letter(2, "newsletter-2"),
-        ),
-        (
-            "src/data/newsletter/newsletter-3.md",
-            &letter(3, "newsletter-3"),
-        ),
-        ("home/.config/git/ignore", "# nothing ignored yet\n"),
-    ]);
+    let dir = three_letters(&[("home/.config/git/ignore", "# nothing ignored yet\n")]);
     let home = dir.path().join("home");
     let fourth = letter(4, "newsletter-4");
     // git's global excludes file is $HOME/.config/git/ignore here, matched against paths

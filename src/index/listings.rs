@@ -322,9 +322,16 @@ mod tests {
     use std::fs;
     use std::time::Duration;
 
-    /// A blog whose folders and ignore files last changed an hour ago, and a time after which
-    /// their change times count as settled.
-    fn blog() -> (tempfile::TempDir, SystemTime) {
+    /// A blog whose folders and ignore files last changed an hour ago, with its cache folder,
+    /// its `letters` folder, and a time after which their change times count as settled.
+    struct Blog {
+        dir: tempfile::TempDir,
+        cache: PathBuf,
+        folder: PathBuf,
+        now: SystemTime,
+    }
+
+    fn blog() -> Blog {
         let dir = tempfile::tempdir().unwrap();
         let letters = dir.path().join("letters");
         fs::create_dir_all(letters.join("2024")).unwrap();
@@ -333,7 +340,27 @@ mod tests {
         fs::write(letters.join("notes.txt"), "c").unwrap();
         fs::write(letters.join(".gitignore"), "draft-*.md\n").unwrap();
         age(dir.path());
-        (dir, SystemTime::now() + Duration::from_secs(3600))
+        Blog {
+            cache: dir.path().join(".postlint-cache"),
+            folder: letters,
+            now: SystemTime::now() + Duration::from_secs(3600),
+            dir,
+        }
+    }
+
+    impl Blog {
+        fn root(&self) -> &Path {
+            self.dir.path()
+        }
+
+        /// Lists the `letters` folder as a new run would: (names found, walks done).
+        fn list(&self) -> (Vec<String>, usize) {
+            self.list_in(&self.folder)
+        }
+
+        fn list_in(&self, folder: &Path) -> (Vec<String>, usize) {
+            list_again(&self.cache, folder, self.now)
+        }
     }
 
     /// Sets the modification time of every folder and file below `dir` an hour back, so a
@@ -370,7 +397,7 @@ mod tests {
             .collect()
     }
 
-    /// Lists `folder` from the stored listings, as a new run would.
+    /// Lists `folder` from the stored listings for a walk beginning at `now`, as a new run would.
     fn list_again(cache: &Path, folder: &Path, now: SystemTime) -> (Vec<String>, usize) {
         let mut listings = Listings::open(cache);
         let files = listings.markdown_files_at(folder, now);
@@ -378,27 +405,28 @@ mod tests {
         (names(&files, folder), listings.walks)
     }
 
+    fn found(names: &[&str], walks: usize) -> (Vec<String>, usize) {
+        (names.iter().map(|n| n.to_string()).collect(), walks)
+    }
+
     #[test]
     fn an_unchanged_folder_is_listed_without_walking_it() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
-        let walked = list_again(&cache, &folder, now);
-        assert_eq!(walked, (vec!["2024/b.md".into(), "a.md".into()], 1));
-        let served = list_again(&cache, &folder, now);
-        assert_eq!(served, (vec!["2024/b.md".into(), "a.md".into()], 0));
-        assert_eq!(served.0, names(&discover::markdown_files(&folder), &folder));
+        let blog = blog();
+        assert_eq!(blog.list(), found(&["2024/b.md", "a.md"], 1));
+        let served = blog.list();
+        assert_eq!(served, found(&["2024/b.md", "a.md"], 0));
+        let walked = discover::markdown_files(&blog.folder);
+        assert_eq!(served.0, names(&walked, &blog.folder));
     }
 
     #[test]
     fn every_change_a_walk_would_see_is_seen() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
+        let blog = blog();
+        let (root, folder) = (blog.root(), &blog.folder);
         let listed = |expected: &[&str]| {
-            let (files, walks) = list_again(&cache, &folder, now);
+            let (files, walks) = blog.list();
             assert_eq!(files, expected, "walks: {walks}");
-            assert_eq!(files, names(&discover::markdown_files(&folder), &folder));
+            assert_eq!(files, names(&discover::markdown_files(folder), folder));
             walks
         };
         assert_eq!(listed(&["2024/b.md", "a.md"]), 1);
@@ -406,140 +434,116 @@ mod tests {
         // A letter added in a subfolder (that folder's entries change).
         fs::write(folder.join("2024/c.md"), "c").unwrap();
         assert_eq!(listed(&["2024/b.md", "2024/c.md", "a.md"]), 1);
-        age(dir.path());
+        age(root);
         // The folder's ignore file edited (its entries stay the same).
         listed(&["2024/b.md", "2024/c.md", "a.md"]);
         fs::write(folder.join(".gitignore"), "c.md\n").unwrap();
         assert_eq!(listed(&["2024/b.md", "a.md"]), 1);
-        age(dir.path());
+        age(root);
         // An ignore file created in a parent folder, above the folder walked.
         listed(&["2024/b.md", "a.md"]);
-        fs::write(dir.path().join(".ignore"), "a.md\n").unwrap();
+        fs::write(root.join(".ignore"), "a.md\n").unwrap();
         assert_eq!(listed(&["2024/b.md"]), 1);
-        age(dir.path());
+        age(root);
         // A git exclude file in a folder walked.
         fs::create_dir_all(folder.join("2024/.git/info")).unwrap();
-        age(dir.path());
+        age(root);
         listed(&["2024/b.md"]);
         fs::write(folder.join("2024/.git/info/exclude"), "b.md\n").unwrap();
         assert_eq!(listed(&[]), 1);
         // A subfolder removed.
         fs::remove_dir_all(folder.join("2024")).unwrap();
-        age(dir.path());
+        age(root);
         listed(&[]);
-        fs::remove_file(dir.path().join(".ignore")).unwrap();
+        fs::remove_file(root.join(".ignore")).unwrap();
         assert_eq!(listed(&["a.md"]), 1);
     }
 
     #[test]
     fn a_folder_changed_a_moment_before_the_walk_is_not_stored() {
-        let (dir, _) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
+        let blog = blog();
         // The change times are now: not settled for a walk beginning now.
         let now = SystemTime::now();
-        assert_eq!(list_again(&cache, &folder, now).1, 1);
-        assert_eq!(list_again(&cache, &folder, now).1, 1);
-        assert!(!cache.join(FILE_NAME).exists());
-    }
-
-    #[test]
-    fn listings_cut_short_written_by_another_version_or_leaving_the_folder_are_ignored() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
-        list_again(&cache, &folder, now);
-        let bytes = fs::read(cache.join(FILE_NAME)).unwrap();
-        for cut in [0, MAGIC.len(), bytes.len() / 2, bytes.len() - 1] {
-            fs::write(cache.join(FILE_NAME), &bytes[..cut]).unwrap();
-            assert_eq!(list_again(&cache, &folder, now).1, 1, "cut at {cut}");
-        }
-        let mut foreign = bytes.clone();
-        foreign[MAGIC.len() + 8] = b'X';
-        fs::write(cache.join(FILE_NAME), foreign).unwrap();
-        assert_eq!(list_again(&cache, &folder, now).1, 1);
-        // A listed name that leaves the folder (same length as `a.md`).
-        let mut planted = fs::read(cache.join(FILE_NAME)).unwrap();
-        let at = planted.windows(4).rposition(|w| w == b"a.md").unwrap();
-        planted[at..at + 4].copy_from_slice(b"../a");
-        fs::write(cache.join(FILE_NAME), planted).unwrap();
-        assert_eq!(list_again(&cache, &folder, now).1, 1);
-    }
-
-    #[test]
-    fn a_folder_given_as_a_link_is_watched_through_it() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let link = dir.path().join("linked");
-        std::os::unix::fs::symlink(dir.path().join("letters"), &link).unwrap();
-        assert_eq!(list_again(&cache, &link, now).1, 1);
-        assert_eq!(list_again(&cache, &link, now).1, 0, "stored and served");
-        fs::write(dir.path().join("letters/c.md"), "c").unwrap();
-        assert_eq!(
-            list_again(&cache, &link, now),
-            (vec!["2024/b.md".into(), "a.md".into(), "c.md".into()], 1)
-        );
-        age(dir.path());
-        list_again(&cache, &link, now);
-        fs::write(dir.path().join("letters/.gitignore"), "a.md\n").unwrap();
-        assert_eq!(
-            list_again(&cache, &link, now),
-            (vec!["2024/b.md".into(), "c.md".into()], 1)
-        );
-    }
-
-    #[test]
-    fn a_walk_that_met_an_error_or_never_went_in_is_not_stored() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
-        // An ignore file the walker cannot read whole: its other lines still apply, once.
-        fs::write(folder.join(".ignore"), "a.md\n[z-a]\n").unwrap();
-        age(dir.path());
-        assert_eq!(
-            list_again(&cache, &folder, now),
-            (vec!["2024/b.md".into()], 1)
-        );
-        assert_eq!(list_again(&cache, &folder, now).1, 1, "walked again");
-        // A folder that was not there when the walk began.
-        let missing = dir.path().join("missing");
-        let walk = discover::walk_folder(&missing);
-        fs::create_dir(&missing).unwrap();
-        assert!(watched(&missing, &walk.folders, None, now).is_none());
+        assert_eq!(list_again(&blog.cache, &blog.folder, now).1, 1);
+        assert_eq!(list_again(&blog.cache, &blog.folder, now).1, 1);
+        assert!(!blog.cache.join(FILE_NAME).exists());
     }
 
     #[test]
     fn a_folder_modified_a_moment_before_the_walk_is_not_stored_whatever_its_change_time() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
-        // Its change time settled long before `now`, its modification time not.
-        fs::File::open(&folder).unwrap().set_modified(now).unwrap();
-        assert_eq!(list_again(&cache, &folder, now).1, 1);
-        assert_eq!(list_again(&cache, &folder, now).1, 1);
+        let blog = blog();
+        // Its change time settled long before the walk, its modification time not.
+        let folder = fs::File::open(&blog.folder).unwrap();
+        folder.set_modified(blog.now).unwrap();
+        assert_eq!(blog.list().1, 1);
+        assert_eq!(blog.list().1, 1);
+    }
+
+    #[test]
+    fn listings_cut_short_written_by_another_version_or_leaving_the_folder_are_ignored() {
+        let blog = blog();
+        let file = blog.cache.join(FILE_NAME);
+        blog.list();
+        let bytes = fs::read(&file).unwrap();
+        for cut in [0, MAGIC.len(), bytes.len() / 2, bytes.len() - 1] {
+            fs::write(&file, &bytes[..cut]).unwrap();
+            assert_eq!(blog.list().1, 1, "cut at {cut}");
+        }
+        let mut foreign = bytes.clone();
+        foreign[MAGIC.len() + 8] = b'X';
+        fs::write(&file, foreign).unwrap();
+        assert_eq!(blog.list().1, 1);
+        // A listed name that leaves the folder (same length as `a.md`).
+        let mut planted = fs::read(&file).unwrap();
+        let at = planted.windows(4).rposition(|w| w == b"a.md").unwrap();
+        planted[at..at + 4].copy_from_slice(b"../a");
+        fs::write(&file, planted).unwrap();
+        assert_eq!(blog.list().1, 1);
     }
 
     #[test]
     fn a_planted_listing_that_watches_nothing_is_refused() {
-        let (dir, now) = blog();
-        let cache = dir.path().join(".postlint-cache");
-        let folder = dir.path().join("letters");
-        let (global, cwd) = (
-            ignore::gitignore::gitconfig_excludes_path(),
-            std::env::current_dir().ok(),
-        );
+        let blog = blog();
         let planted = Listing {
-            global,
-            cwd,
+            global: ignore::gitignore::gitconfig_excludes_path(),
+            cwd: std::env::current_dir().ok(),
             watched: Vec::new(),
             files: vec![PathBuf::from("planted.md")],
             used: false,
         };
-        let bytes = encode(&[(&folder, &planted)]).unwrap();
-        crate::cache_dir::write(&cache, FILE_NAME, &bytes).unwrap();
-        assert_eq!(
-            list_again(&cache, &folder, now),
-            (vec!["2024/b.md".into(), "a.md".into()], 1)
-        );
+        let bytes = encode(&[(&blog.folder, &planted)]).unwrap();
+        crate::cache_dir::write(&blog.cache, FILE_NAME, &bytes).unwrap();
+        assert_eq!(blog.list(), found(&["2024/b.md", "a.md"], 1));
+    }
+
+    #[test]
+    fn a_folder_given_as_a_link_is_watched_through_it() {
+        let blog = blog();
+        let link = blog.root().join("linked");
+        std::os::unix::fs::symlink(&blog.folder, &link).unwrap();
+        assert_eq!(blog.list_in(&link).1, 1);
+        assert_eq!(blog.list_in(&link).1, 0, "stored and served");
+        fs::write(blog.folder.join("c.md"), "c").unwrap();
+        let all = ["2024/b.md", "a.md", "c.md"];
+        assert_eq!(blog.list_in(&link), found(&all, 1));
+        age(blog.root());
+        blog.list_in(&link);
+        fs::write(blog.folder.join(".gitignore"), "a.md\n").unwrap();
+        assert_eq!(blog.list_in(&link), found(&["2024/b.md", "c.md"], 1));
+    }
+
+    #[test]
+    fn a_walk_that_met_an_error_or_never_went_in_is_not_stored() {
+        let blog = blog();
+        // An ignore file the walker cannot read whole: its other lines still apply, once.
+        fs::write(blog.folder.join(".ignore"), "a.md\n[z-a]\n").unwrap();
+        age(blog.root());
+        assert_eq!(blog.list(), found(&["2024/b.md"], 1));
+        assert_eq!(blog.list().1, 1, "walked again");
+        // A folder that was not there when the walk began.
+        let missing = blog.root().join("missing");
+        let walk = discover::walk_folder(&missing);
+        fs::create_dir(&missing).unwrap();
+        assert!(watched(&missing, &walk.folders, None, blog.now).is_none());
     }
 }
