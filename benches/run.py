@@ -33,23 +33,32 @@ BENCH = os.path.join(ROOT, "target", "bench")
 
 
 def run_once(cmd, stdin=None, cwd=None, ok_codes=(0, 1)):
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one run of `cmd`."""
+    """Wall seconds, CPU seconds, peak RSS (MiB) of one run of `cmd`, and for an editor save
+    (`stdin` given) the seconds postlint itself reports up to its report (`POSTLINT_TIMINGS`;
+    NaN otherwise): the wall time less starting the process from Python and ending it."""
+    env = {**os.environ, "POSTLINT_NETWORK": "off"}
+    if stdin:
+        env["POSTLINT_TIMINGS"] = "1"
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "POSTLINT_NETWORK": "off"})
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE if stdin else subprocess.DEVNULL, env=env)
+    timings = b""
     if stdin:
         proc.stdin.write(stdin)
         proc.stdin.close()
+        timings = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in ok_codes:
         raise SystemExit(f"{cmd}: exit code {code}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    reported = [line.split()[2] for line in timings.decode(errors="replace").splitlines() if line.endswith("report written")]
+    inside = float(reported[-1]) / 1000 if reported else float("nan")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, inside
 
 
 def medians(samples):
-    return tuple(statistics.median(s[k] for s in samples) for k in range(3))
+    return tuple(statistics.median(s[k] for s in samples) for k in range(4))
 
 
 def measure(cmd, runs, stdin=None, cwd=None, ok_codes=(0, 1)):
@@ -192,8 +201,8 @@ def compare(baseline, postlint, n, runs):
         ("editor: --stdin-filename one letter, outline index", lambda b: ([b, "check", "--stdin-filename", rel, "--format", "concise"], text)),
         ("postlint check --offline", lambda b: ([b, "check", "--offline", "--format", "concise", "--quiet"], None)),
     ]
-    print(f"\n| posts | command | baseline wall (s) | this build wall (s) | baseline CPU (s) | this build CPU (s) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"\n| posts | command | baseline wall (s) | this build wall (s) | baseline CPU (s) | this build CPU (s) | baseline inside (s) | this build inside (s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for title, command in tables:
         samples = {name: [] for name, _ in binaries}
         for i in range(runs + 1):
@@ -202,8 +211,9 @@ def compare(baseline, postlint, n, runs):
                 sample = run_once(cmd, stdin, copy)
                 if i > 0:
                     samples[name].append(sample)
-        (bw, bc, _), (tw, tc, _) = (medians(samples[name]) for name, _ in binaries)
-        print(f"| {n} | {title} | {bw:.3f} | {tw:.3f} | {bc:.3f} | {tc:.3f} |")
+        (bw, bc, _, bi), (tw, tc, _, ti) = (medians(samples[name]) for name, _ in binaries)
+        inside = f"{bi:.4f} | {ti:.4f}" if stdin else " | "
+        print(f"| {n} | {title} | {bw:.3f} | {tw:.3f} | {bc:.3f} | {tc:.3f} | {inside} |")
 
 
 def main():
@@ -237,7 +247,7 @@ def main():
         floor_name, postlint_name = commands[1][0], commands[2][0]
         results, rounds = measure_in_turns([(name, cmd, None) for name, cmd in commands], args.runs, cwd=site)
         floor_wall = results[floor_name][0]
-        for name, (wall, cpu, rss) in results.items():
+        for name, (wall, cpu, rss, _) in results.items():
             print(f"| {n} | {name} | {wall:.3f} | {cpu:.3f} | {rss:.0f} | {wall / floor_wall:.2f}x |")
         rel, text = first_letter(site)
         editor = [postlint, "check", "--stdin-filename", rel, "--format", "concise"]
@@ -246,8 +256,10 @@ def main():
         indexed = "editor: --stdin-filename one letter, outline index"
         edits, _ = measure_in_turns([(no_cache, editor + ["--no-cache"], text), (indexed, editor, text)], args.runs, cwd=site)
         for name in (no_cache, indexed):
-            wall, cpu, rss = edits[name]
+            wall, cpu, rss, _ = edits[name]
             print(f"| {n} | {name} | {wall:.3f} | {cpu:.3f} | {rss:.0f} | |")
+        inside = ", ".join(f"{edits[name][3]:.4f} s {label}" for name, label in ((no_cache, "with --no-cache"), (indexed, "with the outline index")))
+        print(f"\nEditor saves at {n} posts inside the binary (up to the report, `POSTLINT_TIMINGS`): {inside}.")
         for name in (postlint_name, commands[3][0]):
             paired = statistics.median(r[name][0] / r[floor_name][0] for r in rounds)
             print(f"\n`{name}` / floor at {n} posts, median of the ratios within each round: {paired:.2f}x")
