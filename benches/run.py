@@ -62,21 +62,21 @@ def medians(samples):
 
 
 def measure(cmd, runs, stdin=None, cwd=None, ok_codes=(0, 1)):
-    """Median wall seconds, CPU seconds and peak RSS (MiB) of `cmd`, after one warm-up."""
+    """Medians of what `run_once` measures for `cmd`, after one warm-up."""
     samples = [run_once(cmd, stdin, cwd, ok_codes) for _ in range(runs + 1)][1:]
     return medians(samples)
 
 
 def measure_in_turns(commands, runs, cwd=None):
-    """Like `measure` for each (name, cmd, stdin), the commands taking turns run by run, so a
-    slow or fast spell of the machine falls on all of them alike. Returns the medians by name
-    and each round's samples (for ratios taken within a round)."""
+    """Like `measure` for each (name, cmd, stdin) or (name, cmd, stdin, its own cwd), the commands
+    taking turns run by run, so a slow or fast spell of the machine falls on all of them alike.
+    Returns the medians by name and each round's samples (for ratios taken within a round)."""
     rounds = []
     for i in range(runs + 1):
-        round_ = {name: run_once(cmd, stdin, cwd) for name, cmd, stdin in commands}
+        round_ = {c[0]: run_once(c[1], c[2], c[3] if len(c) > 3 else cwd) for c in commands}
         if i > 0:
             rounds.append(round_)
-    return {name: medians([r[name] for r in rounds]) for name, _, _ in commands}, rounds
+    return {c[0]: medians([r[c[0]] for r in rounds]) for c in commands}, rounds
 
 
 def build():
@@ -204,15 +204,11 @@ def compare(baseline, postlint, n, runs):
     print(f"\n| posts | command | baseline wall (s) | this build wall (s) | baseline CPU (s) | this build CPU (s) | baseline inside (s) | this build inside (s) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for title, command in tables:
-        samples = {name: [] for name, _ in binaries}
-        for i in range(runs + 1):
-            for (name, binary), copy in zip(binaries, copies):
-                cmd, stdin = command(binary)
-                sample = run_once(cmd, stdin, copy)
-                if i > 0:
-                    samples[name].append(sample)
-        (bw, bc, _, bi), (tw, tc, _, ti) = (medians(samples[name]) for name, _ in binaries)
-        inside = f"{bi:.4f} | {ti:.4f}" if stdin else " | "
+        turns = [(name, *command(binary), copy) for (name, binary), copy in zip(binaries, copies)]
+        results, _ = measure_in_turns(turns, runs)
+        (bw, bc, _, bi), (tw, tc, _, ti) = (results[name] for name, _ in binaries)
+        editor = turns[0][2] is not None
+        inside = f"{bi:.4f} | {ti:.4f}" if editor else " | "
         print(f"| {n} | {title} | {bw:.3f} | {tw:.3f} | {bc:.3f} | {tc:.3f} | {inside} |")
 
 

@@ -76,6 +76,14 @@ impl Collection {
         &self.members
     }
 
+    /// The number the next post of the series should carry: one past the largest used, or the
+    /// series' start (saturating: a mistyped greeting may hold `u64::MAX`).
+    pub fn next_series_number(&self) -> Option<u64> {
+        let series = self.series.as_ref()?;
+        let largest = self.members.iter().filter_map(|m| m.number).max();
+        Some(largest.map_or(series.start, |n| n.saturating_add(1)))
+    }
+
     /// The series member for the post at `index` of `posts`, if it is one.
     pub fn member_of(&self, index: usize) -> Option<&Member> {
         self.member_by_post

@@ -80,6 +80,14 @@ impl Listing {
         })
     }
 
+    /// Whether `name` is in the listing of `dir`: a link only when what it points to exists.
+    fn present(&self, dir: &Path, name: &OsStr) -> bool {
+        match self.names.get(name) {
+            Some(link) => !link || dir.join(name).exists(),
+            None => false,
+        }
+    }
+
     /// The name written in any letter case as `lowercase`.
     fn ignoring_case(&self, lowercase: &str) -> Option<&OsString> {
         self.lowercase
@@ -171,17 +179,11 @@ impl Disk {
 /// `name` in the listed folder `dir`: found as written (a link only when what it points to
 /// exists), else in another letter case, else missing.
 fn find(dir: &Path, listing: &Listing, name: &OsStr) -> Lookup {
-    match listing.names.get(name) {
-        Some(false) => Lookup::Found,
-        Some(true) if dir.join(name).exists() => Lookup::Found,
-        _ => other_case(dir, listing, name),
+    if listing.present(dir, name) {
+        return Lookup::Found;
     }
-}
-
-/// `name` written in another letter case in `dir`, else missing.
-fn other_case(dir: &Path, listing: &Listing, name: &OsStr) -> Lookup {
     match listing.ignoring_case(&name.to_string_lossy().to_lowercase()) {
-        Some(actual) if actual != name && (!listing.names[actual] || dir.join(actual).exists()) => {
+        Some(actual) if actual != name && listing.present(dir, actual) => {
             Lookup::WrongCase(dir.join(actual))
         }
         _ => Lookup::Missing,

@@ -48,9 +48,6 @@ pub fn directives(post: &Post) -> Vec<Directive> {
         .filter(|fm| memchr::memchr(b'#', post.source[fm.content.range()].as_bytes()).is_some())
     {
         for (start, line) in lines(&post.source[fm.content.range()], fm.content.start) {
-            if memchr::memchr(b'#', line.as_bytes()).is_none() {
-                continue;
-            }
             if let Some(hash) = yaml_comment_start(line) {
                 parse_directive(
                     &line[hash + 1..],
@@ -81,6 +78,8 @@ fn lines(text: &str, offset: usize) -> impl Iterator<Item = (usize, &str)> {
 
 /// Where a YAML comment starts: a `#` at the line start or after white space, outside quotes.
 fn yaml_comment_start(line: &str) -> Option<usize> {
+    // Most lines hold no `#`: found without walking their characters.
+    memchr::memchr(b'#', line.as_bytes())?;
     let mut quote = None;
     let mut prev = ' ';
     for (i, c) in line.char_indices() {

@@ -918,7 +918,7 @@ fn a_collection_with_overlapping_patterns_holds_each_file_once_in_path_order() {
     ]);
     let args = ["check", "--format", "json", "--select", "slug-duplicate"];
     let out = stdout_of(dir.path(), &args, 1);
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let report = json(&out);
     let diagnostics = report["diagnostics"].as_array().unwrap();
     let mut paths: Vec<&str> = diagnostics
         .iter()
@@ -954,7 +954,7 @@ fn a_slug_pattern_ending_in_a_group_is_shown_as_written() {
     ]);
     let args = ["check", "--format", "json", "--select", "slug-format"];
     let out = stdout_of(dir.path(), &args, 1);
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let report = json(&out);
     assert_eq!(
         report["diagnostics"][0]["help"],
         "slugs of this collection match `news-(a|b)$` (`slug-pattern` in postlint.toml)"

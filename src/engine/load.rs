@@ -320,20 +320,17 @@ fn load_outline(
     folders: &OpenFolders,
 ) -> Result<Loaded, String> {
     // Nothing is allocated for a post served from the index, in a folder opened, but the post.
-    let cannot =
-        |display: &Path, e: std::io::Error| format!("{}: cannot read: {e}", display.display());
-    let stamp = folders.stamp(root, rel).map_err(|e| cannot(&display, e))?;
-    let display = match index.post(rel, &stamp, display) {
-        Ok(post) => {
-            return Ok(Loaded {
-                post,
-                requested: false,
-                fresh: None,
-            });
-        }
-        Err(display) => display,
-    };
-    let bytes = std::fs::read(root.join(rel)).map_err(|e| cannot(&display, e))?;
+    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", display.display());
+    let stamp = folders.stamp(root, rel).map_err(cannot)?;
+    if let Some(mut post) = index.post(rel, &stamp) {
+        post.path = display;
+        return Ok(Loaded {
+            post,
+            requested: false,
+            fresh: None,
+        });
+    }
+    let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
     let post = Post::from_bytes_with(display, bytes, Depth::Outline);
     let fresh = post
         .encoding

@@ -21,7 +21,7 @@ use super::skeleton::{Reader, Writer};
 use crate::discover;
 
 /// The listings' file in the cache folder.
-pub const FILE_NAME: &str = "folder-listings";
+const FILE_NAME: &str = "folder-listings";
 /// Bumped whenever what a walk finds changes (the walker's settings, `discover::is_markdown`):
 /// the key holds only postlint's version.
 const MAGIC: &[u8] = b"postlint folder listings v2\n";
@@ -53,7 +53,7 @@ pub struct Listings {
     /// Git's global excludes file and the working folder now, read once per run.
     context: std::cell::OnceCell<(Option<PathBuf>, Option<PathBuf>)>,
     /// Walks done by this value (the rest were served from the stored listings).
-    pub walks: usize,
+    walks: usize,
 }
 
 impl Listings {
@@ -206,10 +206,6 @@ fn stamp(path: &Path) -> Option<Option<Stamp>> {
     }
 }
 
-fn key() -> String {
-    format!("postlint {}", env!("CARGO_PKG_VERSION"))
-}
-
 #[cfg(unix)]
 fn path_bytes(path: &Path) -> Option<&[u8]> {
     use std::os::unix::ffi::OsStrExt;
@@ -236,7 +232,7 @@ fn path_of(bytes: &[u8]) -> PathBuf {
 fn encode(listings: &[(&PathBuf, &Listing)]) -> Option<Vec<u8>> {
     let mut out = Writer(Vec::new());
     out.0.extend_from_slice(MAGIC);
-    out.bytes(key().as_bytes());
+    out.bytes(super::key(&[]).as_bytes());
     out.u64(listings.len() as u64);
     for (folder, listing) in listings {
         out.bytes(path_bytes(folder)?);
@@ -270,7 +266,7 @@ fn encode(listings: &[(&PathBuf, &Listing)]) -> Option<Vec<u8>> {
 
 fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
     let mut input = Reader(bytes.strip_prefix(MAGIC)?);
-    if input.bytes()? != key().as_bytes() {
+    if input.bytes()? != super::key(&[]).as_bytes() {
         return None;
     }
     let mut listings = HashMap::new();

@@ -80,11 +80,7 @@ pub fn view(collection: &Collection, outcome: &Outcome) -> Option<SeriesView> {
     posts.sort_by(|a, b| {
         (a.number.is_none(), a.number, &a.path).cmp(&(b.number.is_none(), b.number, &b.path))
     });
-    let next = posts
-        .iter()
-        .filter_map(|r| r.number)
-        .max()
-        .map_or(series.start, |n| n.saturating_add(1));
+    let next = collection.next_series_number().unwrap_or(series.start);
     Some(SeriesView {
         collection: collection.name.clone(),
         sources: sources

@@ -54,12 +54,7 @@ impl Rule for SeriesNumber {
             out.push(diagnostic);
         }
         let Some(agreed) = member.number else {
-            let next = collection
-                .series_members()
-                .iter()
-                .filter_map(|m| m.number)
-                .max()
-                .map_or(series.start, |max| max.saturating_add(1));
+            let next = collection.next_series_number().unwrap_or(series.start);
             let (span, message) = match series.greeting_without_number(ctx.post) {
                 Some(span) => (
                     span,
