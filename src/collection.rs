@@ -170,6 +170,12 @@ fn members(
     (members, by_post)
 }
 
+/// The preset of a collection before its posts are seen: the configured one, or one of those
+/// detection chooses between ([`detect_preset`]), which differ in their slug field alone.
+pub fn preset_before_detection(configured: Option<Preset>) -> Preset {
+    configured.unwrap_or(Preset::AstroPaper)
+}
+
 /// `postSlug` in more posts than `slug` means AstroPaper v3; otherwise v4/v5.
 fn detect_preset(posts: &[Post]) -> Preset {
     let count = |key| posts.iter().filter(|p| p.field(key).is_some()).count();
@@ -192,4 +198,21 @@ fn strip_date_prefix(stem: &str) -> &str {
         })
         && bytes[10] == b'-';
     if is_date { &stem[11..] } else { stem }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detected_presets_agree_on_what_body_rules_read() {
+        // Body rules run before detection with `preset_before_detection`: the presets detection
+        // may choose must show the same images and serve them from the same folders.
+        for detected in [Preset::AstroPaper, Preset::AstroPaperV3] {
+            let before = preset_before_detection(None);
+            assert_eq!(detected.image_fields(), before.image_fields());
+            assert_eq!(detected.public_roots(), before.public_roots());
+        }
+        assert_eq!(preset_before_detection(Some(Preset::Hugo)), Preset::Hugo);
+    }
 }

@@ -3,21 +3,33 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
 use regex::Regex;
 
-use super::Request;
+use super::{BodyPass, BodyPhase, Request};
 use crate::collection::Collection;
 use crate::discover;
 use crate::index::listings::Listings;
-use crate::index::{self, Index, Stamp};
+use crate::index::{self, Index, Stamp, skeleton};
 use crate::post::{Depth, Post};
 use crate::settings::{CollectionSettings, Settings};
 
 /// Finds, reads and parses the posts of every collection involved in the request.
 pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> {
+    load_with(request, None, errors).0
+}
+
+/// [`load`], running `phase` on each requested post as it is read: the post is parsed in full,
+/// and only its outline is kept ([`skeleton::outline`]) unless a report or a later read of the
+/// file could not do without its text. Returns what phase 1 found, parallel to the posts.
+pub(crate) fn load_with(
+    request: &Request<'_>,
+    phase: Option<&BodyPhase<'_>>,
+    errors: &mut Vec<String>,
+) -> (Vec<Collection>, Vec<Vec<Option<BodyPass>>>) {
     let settings = request.settings;
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = discover::normalize(&cwd.join(&settings.root));
@@ -66,6 +78,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     // The outline index, when the request has a cache folder, is read while the folders are walked.
     crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
+    let patterns: Vec<Arc<str>> = regexes.iter().map(|r| Arc::from(r.as_str())).collect();
     // A whole-project run asks for every post: no post would come from the index (its folders
     // are listed from the cache all the same).
     let mut listings = request.index_dir.as_deref().map(Listings::open);
@@ -98,6 +111,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     let now = SystemTime::now();
 
     let mut collections = Vec::new();
+    let mut early = Vec::new();
     let extra_files = vec![stdin_rel.clone().unwrap_or_default()];
     let groups = settings
         .collections
@@ -113,34 +127,63 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
             Some(_) => OpenFolders::open(&root, files.iter().filter(|f| !is_requested(f))),
             None => OpenFolders::default(),
         };
+        let preset = crate::collection::preset_before_detection(collection.preset);
         let parsed: Vec<Result<Loaded, String>> = files
             .par_iter()
             .map(|rel| {
                 let display = shown(rel);
                 let requested = is_requested(rel);
-                let bytes = match (&request.stdin, &stdin_rel) {
+                let (bytes, on_disk) = match (&request.stdin, &stdin_rel) {
                     _ if request.buffers.contains_key(&display) => {
-                        request.buffers[&display].clone().into_bytes()
+                        (request.buffers[&display].clone().into_bytes(), false)
                     }
-                    (Some((_, text)), Some(s)) if s == rel => text.clone().into_bytes(),
+                    (Some((_, text)), Some(s)) if s == rel => (text.clone().into_bytes(), false),
                     _ if !requested && index.is_some() => {
                         let index = index.as_ref().expect("checked in the guard");
                         return load_outline(&root, rel, display, index, &regexes, &folders);
                     }
-                    _ => std::fs::read(root.join(rel))
-                        .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
+                    _ => (
+                        std::fs::read(root.join(rel))
+                            .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
+                        true,
+                    ),
                 };
-                // Bodies are parsed in full by the per-post phase, one post at a time.
+                let Some(phase) = phase.filter(|_| requested) else {
+                    // Bodies are parsed in full by the per-post phase, one post at a time.
+                    return Ok(Loaded {
+                        post: Post::from_bytes_with(display, bytes, Depth::Outline),
+                        requested,
+                        fresh: None,
+                        body: None,
+                    });
+                };
+                let post = Post::from_bytes_with(display, bytes, Depth::Full);
+                let body = phase.run(&post, preset);
+                // The text stays for a report of what phase 1 found, for posts that cannot be read
+                // again (buffers), for problems that stop the parse (their spans run to the end),
+                // and for network runs (their findings point anywhere in a body, and they last
+                // long enough for the file to change before it would be read again).
+                let whole = !on_disk
+                    || phase.network
+                    || body.found_something()
+                    || !post.syntax.is_empty()
+                    || post.encoding.is_some();
                 Ok(Loaded {
-                    post: Post::from_bytes_with(display, bytes, Depth::Outline),
+                    post: if whole {
+                        post
+                    } else {
+                        skeleton::outline(post, &regexes, &patterns)
+                    },
                     requested,
                     fresh: None,
+                    body: Some(body),
                 })
             })
             .collect();
         let mut posts = Vec::with_capacity(parsed.len());
         let mut flags = Vec::with_capacity(parsed.len());
         let mut rels = Vec::with_capacity(parsed.len());
+        let mut bodies = Vec::with_capacity(parsed.len());
         for (result, rel) in parsed.into_iter().zip(files.iter()) {
             match result {
                 Ok(loaded) => {
@@ -150,12 +193,14 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
                     posts.push(loaded.post);
                     flags.push(loaded.requested);
                     rels.push(rel.clone());
+                    bodies.push(loaded.body);
                 }
                 Err(e) => errors.push(e),
             }
         }
-        crate::timings::mark("read and outlined a collection");
+        crate::timings::mark("read a collection (body rules on the posts asked for)");
         collections.push(Collection::new(&collection, posts, rels, flags));
+        early.push(bodies);
         crate::timings::mark("detected its preset and series");
     }
     if let Some(index) = &mut index {
@@ -172,7 +217,7 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
         // The index only saves time: a cache folder that cannot be written changes no finding.
         let _ = index.save();
     }
-    collections
+    (collections, early)
 }
 
 /// The posts findings were asked for, relative to the root.
@@ -307,6 +352,8 @@ struct Loaded {
     requested: bool,
     /// A skeleton to store in the outline index, with the stamp of the file it was made from.
     fresh: Option<(Stamp, Vec<u8>)>,
+    /// What phase 1 found, when it ran.
+    body: Option<BodyPass>,
 }
 
 /// A post nobody asked findings for: from the outline index when its file is unchanged, else
@@ -328,6 +375,7 @@ fn load_outline(
             post,
             requested: false,
             fresh: None,
+            body: None,
         });
     }
     let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
@@ -340,6 +388,7 @@ fn load_outline(
         post,
         requested: false,
         fresh,
+        body: None,
     })
 }
 

@@ -1,4 +1,5 @@
-//! The three phases: per post, per collection, network; then suppressions, severities and order.
+//! The four phases: per post body (as posts are read), per post, per collection, network; then
+//! suppressions, severities and order.
 
 mod load;
 
@@ -12,7 +13,8 @@ use crate::collection::Collection;
 use crate::diagnostic::Diagnostic;
 use crate::net::Checker;
 use crate::post::{Depth, LineIndex, Post};
-use crate::rules::{CollectionContext, PostContext, Rule, UrlUse};
+use crate::rules::{BodyContext, CollectionContext, PostContext, Rule, UrlUse};
+use crate::schema::Preset;
 use crate::settings::Settings;
 use crate::site::{Disk, FileView};
 use crate::suppress::{Directive, Suppressions};
@@ -74,11 +76,20 @@ pub fn lint(request: &Request<'_>) -> Outcome {
     lint_with(crate::rules::all(), request)
 }
 
-/// Lints with the given rules (tests inject their own).
+/// Lints with the given rules (tests inject their own). Body rules run as each post is read,
+/// so that only outlines of the posts are kept until the collections are known.
 pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
+    let rules = enabled(rules, request.settings);
+    let disk = Disk::default();
+    let phase = BodyPhase {
+        rules: &rules,
+        settings: request.settings,
+        files: &disk,
+        network: request.checker.is_some(),
+    };
     let mut errors = Vec::new();
-    let collections = load(request, &mut errors);
-    let mut outcome = lint_loaded(rules, request, &collections);
+    let (collections, early) = load::load_with(request, Some(&phase), &mut errors);
+    let mut outcome = lint_phases(&phase, request, &collections, early);
     outcome.errors = errors;
     // Freeing thousands of posts took a twentieth of an editor save; the report need not wait
     // (and when no thread can be started, they are freed here).
@@ -92,51 +103,124 @@ pub fn lint_loaded(
     request: &Request<'_>,
     collections: &[Collection],
 ) -> Outcome {
-    let settings = request.settings;
-    let rules: Vec<&dyn Rule> = rules
+    let rules = enabled(rules, request.settings);
+    let disk = Disk::default();
+    let phase = BodyPhase {
+        rules: &rules,
+        settings: request.settings,
+        files: &disk,
+        network: request.checker.is_some(),
+    };
+    lint_phases(&phase, request, collections, Vec::new())
+}
+
+/// The rules the settings switch on.
+fn enabled<'r>(rules: &[&'r dyn Rule], settings: &Settings) -> Vec<&'r dyn Rule> {
+    rules
         .iter()
         .copied()
         .filter(|r| settings.level(r.meta().name).is_some())
-        .collect();
-    let mut outcome = Outcome::default();
-    let rules = &rules;
-    let disk = Disk::default();
-    let files: &dyn FileView = &disk;
+        .collect()
+}
 
-    // Phase 1, per post. A requested post's body is parsed in full here, used and dropped: memory
-    // holds one full body per core, not one per post.
+/// Phase 1 for one post with its body parsed in full: the body rules, the URLs network rules
+/// want checked, the suppression comments.
+pub(crate) struct BodyPhase<'a> {
+    rules: &'a [&'a dyn Rule],
+    settings: &'a Settings,
+    files: &'a dyn FileView,
+    /// Whether the network phase will run.
+    network: bool,
+}
+
+/// What phase 1 found in one post.
+#[derive(Default)]
+pub(crate) struct BodyPass {
+    diagnostics: Vec<Diagnostic>,
+    /// URLs each network rule (by its index in the rules) wants checked.
+    urls: Vec<(usize, Vec<UrlUse>)>,
+    /// From the full parse: an outline takes a comment shown in a code span for a real one.
+    directives: Vec<Directive>,
+}
+
+impl BodyPass {
+    /// Whether a reporter will need the post's whole text.
+    pub(crate) fn found_something(&self) -> bool {
+        !self.diagnostics.is_empty()
+    }
+}
+
+impl BodyPhase<'_> {
+    pub(crate) fn run(&self, post: &Post, preset: Preset) -> BodyPass {
+        let ctx = BodyContext::new(post, preset, self.settings, self.files);
+        let mut pass = BodyPass::default();
+        for rule in self.rules {
+            rule.check_body(&ctx, &mut pass.diagnostics);
+        }
+        if self.network {
+            for (rule_index, rule) in self.rules.iter().enumerate() {
+                let mut urls = Vec::new();
+                rule.network_urls(&ctx, &mut urls);
+                if !urls.is_empty() {
+                    pass.urls.push((rule_index, urls));
+                }
+            }
+        }
+        pass.directives = ctx.into_directives();
+        pass
+    }
+}
+
+/// Phase 1 where `load` did not run it (`early` is empty, or has `None` for a post), then the
+/// per-post, collection and network phases, suppressions and order.
+fn lint_phases(
+    phase: &BodyPhase<'_>,
+    request: &Request<'_>,
+    collections: &[Collection],
+    mut early: Vec<Vec<Option<BodyPass>>>,
+) -> Outcome {
+    let settings = request.settings;
+    let rules = phase.rules;
+    let mut outcome = Outcome::default();
+
+    // Phase 2, per post, with what phase 1 found. A requested post not yet through phase 1 has
+    // its body parsed in full here, used and dropped: memory holds one full body per core.
+    early.resize_with(collections.len(), Vec::new);
     let passes: Vec<PostPass> = collections
         .par_iter()
+        .zip(early)
         .enumerate()
-        .flat_map(|(collection_index, collection)| {
-            let requested: Vec<usize> = (0..collection.posts.len())
-                .filter(|&i| collection.requested[i])
-                .collect();
-            requested.into_par_iter().map(move |index| {
-                let post = collection.posts[index].with_full_body();
-                let ctx = PostContext::new(&post, index, collection, settings, files);
-                let mut pass = PostPass::default();
-                for rule in rules {
-                    rule.check_post(&ctx, &mut pass.diagnostics);
-                }
-                if request.checker.is_some() {
-                    for (rule_index, rule) in rules.iter().enumerate() {
-                        let mut urls = Vec::new();
-                        rule.network_urls(&ctx, &mut urls);
-                        if !urls.is_empty() {
-                            pass.urls
-                                .push(((collection_index, index, rule_index), urls));
-                        }
+        .flat_map(|(collection_index, (collection, mut early))| {
+            early.resize_with(collection.posts.len(), || None);
+            early
+                .into_par_iter()
+                .enumerate()
+                .filter(|(index, _)| collection.requested[*index])
+                .map(move |(index, body)| {
+                    let post = &collection.posts[index];
+                    let body = body
+                        .unwrap_or_else(|| phase.run(&post.with_full_body(), collection.preset));
+                    let ctx = PostContext {
+                        post,
+                        index,
+                        collection,
+                        settings,
+                    };
+                    let mut diagnostics = body.diagnostics;
+                    for rule in rules {
+                        rule.check_post(&ctx, &mut diagnostics);
                     }
-                }
-                // Directives come from the full parse: the outline kept takes a comment shown in
-                // a code span for a real one.
-                let directives = ctx.into_directives();
-                if !directives.is_empty() {
-                    pass.directives = Some((post.path.clone(), directives));
-                }
-                pass
-            })
+                    PostPass {
+                        diagnostics,
+                        urls: body
+                            .urls
+                            .into_iter()
+                            .map(|(rule, urls)| ((collection_index, index, rule), urls))
+                            .collect(),
+                        directives: (!body.directives.is_empty())
+                            .then(|| (post.path.clone(), body.directives)),
+                    }
+                })
         })
         .collect();
     crate::timings::mark("per-post phase");
@@ -149,7 +233,7 @@ pub fn lint_loaded(
         directives.extend(pass.directives);
     }
 
-    // Phase 2, per collection: every (collection, rule) pair on its own core (slug and series
+    // Phase 3, per collection: every (collection, rule) pair on its own core (slug and series
     // rules each walk thousands of posts).
     let found: Vec<Vec<Diagnostic>> = collections
         .par_iter()
@@ -180,14 +264,7 @@ pub fn lint_loaded(
     diagnostics.extend(found.into_iter().flatten());
     crate::timings::mark("collection phase");
     if let Some(checker) = request.checker {
-        diagnostics.extend(network_phase(
-            rules,
-            collections,
-            settings,
-            files,
-            checker,
-            wanted,
-        ));
+        diagnostics.extend(network_phase(rules, collections, settings, checker, wanted));
     }
 
     // The posts findings point into (usually few of many): for suppressions and the report.
@@ -198,7 +275,7 @@ pub fn lint_loaded(
         .collect();
     let mut posts: HashMap<&Path, &Post> = HashMap::new();
     let mut requested: HashSet<&Path> = HashSet::new();
-    let mut unrequested = Vec::new();
+    let mut cut = Vec::new();
     if !involved.is_empty() {
         for collection in collections {
             for (post, asked) in collection.posts.iter().zip(&collection.requested) {
@@ -206,14 +283,15 @@ pub fn lint_loaded(
                     posts.insert(post.path(), post);
                     if *asked {
                         requested.insert(post.path());
-                    } else {
-                        unrequested.push(post);
+                    }
+                    if !*asked || post.depth == Depth::Skeleton {
+                        cut.push(post);
                     }
                 }
             }
         }
     }
-    let whole = reread(&unrequested);
+    let whole = reread(&cut);
     posts.extend(whole.iter().map(|p| (p.path(), p)));
     let with_findings: BTreeSet<PathBuf> = diagnostics.iter().map(|d| d.path.clone()).collect();
     let suppressions: HashMap<&Path, Suppressions<'_>> = with_findings
@@ -266,8 +344,8 @@ pub fn lint_loaded(
     outcome
 }
 
-/// Posts nobody asked about that findings point into, read whole again and parsed in full: they
-/// may be skeletons from the outline index, reports need the whole text, and suppressions need
+/// Posts that findings point into, cut or nobody asked about, read whole again and parsed in
+/// full: they may be skeletons, reports need the whole text, and suppressions need
 /// the full parse (an outline takes a directive shown in a code span for a real one). A file that
 /// changed since it was loaded keeps its loaded text (the spans were computed on it).
 fn reread(posts: &[&Post]) -> Vec<Post> {
@@ -283,7 +361,7 @@ fn reread(posts: &[&Post]) -> Vec<Post> {
         .collect()
 }
 
-/// What the per-post phase gave for one post.
+/// What phases 1 and 2 gave for one post.
 #[derive(Default)]
 struct PostPass {
     diagnostics: Vec<Diagnostic>,
@@ -296,13 +374,12 @@ struct PostPass {
 /// (collection, post, rule) indexes of a network rule's URLs.
 type UrlWanted = (usize, usize, usize);
 
-/// Phase 3: ask the checker once per distinct URL the per-post phase collected, then give each
-/// network rule its answers.
+/// Phase 4: ask the checker once per distinct URL phase 1 collected, then give each network rule
+/// its answers.
 fn network_phase(
     rules: &[&dyn Rule],
     collections: &[Collection],
     settings: &Settings,
-    files: &dyn FileView,
     checker: &dyn Checker,
     wanted: Vec<(UrlWanted, Vec<UrlUse>)>,
 ) -> Vec<Diagnostic> {
@@ -319,7 +396,12 @@ fn network_phase(
     let mut out = Vec::new();
     for ((collection_index, index, rule_index), urls) in wanted {
         let collection = &collections[collection_index];
-        let ctx = PostContext::new(&collection.posts[index], index, collection, settings, files);
+        let ctx = PostContext {
+            post: &collection.posts[index],
+            index,
+            collection,
+            settings,
+        };
         let answers: Vec<_> = urls
             .into_iter()
             .filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s)))
@@ -351,7 +433,7 @@ mod tests {
     }
 
     impl Rule for FakeNetworkRule {
-        fn network_urls(&self, ctx: &PostContext<'_>, out: &mut Vec<UrlUse>) {
+        fn network_urls(&self, ctx: &BodyContext<'_>, out: &mut Vec<UrlUse>) {
             out.extend(ctx.post.body.links.iter().map(|l| UrlUse {
                 url: l.url.clone(),
                 span: l.url_span,
@@ -375,6 +457,134 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A blog whose one collection, `posts`, holds `files`.
+    fn blog(files: &[(&str, &str)]) -> (tempfile::TempDir, Settings) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("posts")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("posts").join(name), text).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("postlint.toml"),
+            "[collections.posts]\ninclude = [\"posts/*.md\"]\n",
+        )
+        .unwrap();
+        let settings = Settings::discover(dir.path(), None, &CliOverrides::default()).unwrap();
+        (dir, settings)
+    }
+
+    /// (file name, rule, the text the finding points at) of each finding.
+    fn findings(outcome: &Outcome) -> Vec<(String, &'static str, String)> {
+        outcome
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let text = &outcome.sources[&d.path].text;
+                let name = d.path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, d.rule, text[d.span.range()].to_owned())
+            })
+            .collect()
+    }
+
+    /// A long body that ends in a suppression comment for `rule` when it is given.
+    fn long_body(suppressed: Option<&str>) -> String {
+        let mut body = "正文。\n\n".repeat(300);
+        if let Some(rule) = suppressed {
+            body.push_str(&format!("<!-- postlint-disable-file {rule} -->\n"));
+        }
+        body
+    }
+
+    #[test]
+    fn posts_asked_for_are_cut_once_body_rules_ran_and_reported_whole() {
+        let date = "---\ntitle: t\npubDatetime: 2024-02-30T08:00:00Z\n---\n";
+        let cut = format!("{date}{}", long_body(None));
+        let quiet = format!("{date}{}", long_body(Some("date-invalid")));
+        let kept = format!(
+            "---\ntitle: t\n---\n{}(text)[https://a.example/]\n",
+            long_body(None)
+        );
+        let (_dir, settings) = blog(&[("cut.md", &cut), ("quiet.md", &quiet), ("kept.md", &kept)]);
+        let request = Request::new(&settings);
+        let rules: Vec<&dyn Rule> = ["date-invalid", "link-syntax"]
+            .iter()
+            .map(|name| crate::rules::by_name(name).unwrap())
+            .collect();
+
+        // Only the outline of a post without a body finding is kept: what collection rules read.
+        let disk = Disk::default();
+        let phase = BodyPhase {
+            rules: &rules,
+            settings: &settings,
+            files: &disk,
+            network: false,
+        };
+        let (collections, early) = load::load_with(&request, Some(&phase), &mut Vec::new());
+        let kept_of = |name: &str| {
+            let posts = &collections[0].posts;
+            let post = posts.iter().find(|p| p.file_name() == name).unwrap();
+            (post.depth, post.source.len())
+        };
+        assert_eq!(kept_of("cut.md"), (Depth::Skeleton, date.len()));
+        assert_eq!(kept_of("kept.md"), (Depth::Full, kept.len()));
+        assert!(
+            early[0].iter().all(Option::is_some),
+            "phase 1 ran on every post"
+        );
+        // Network runs keep every text: their findings point anywhere in a body.
+        let network = BodyPhase {
+            network: true,
+            ..phase
+        };
+        let (whole, _) = load::load_with(&request, Some(&network), &mut Vec::new());
+        assert!(whole[0].posts.iter().all(|p| p.depth == Depth::Full));
+
+        // Findings on a cut post are reported from its whole text, and a suppression comment
+        // past the cut still counts.
+        let outcome = lint_with(&rules, &request);
+        assert_eq!(
+            findings(&outcome),
+            [
+                (
+                    "cut.md".into(),
+                    "date-invalid",
+                    "2024-02-30T08:00:00Z".into()
+                ),
+                (
+                    "kept.md".into(),
+                    "link-syntax",
+                    "(text)[https://a.example/]".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            &*outcome.sources[Path::new(&collections[0].posts[0].path)].text,
+            cut
+        );
+    }
+
+    #[test]
+    fn an_unsaved_buffer_is_never_cut() {
+        // Its file on disk says something else: a buffer cannot be read again.
+        let (dir, settings) = blog(&[("a.md", "---\ntitle: t\n---\nold\n")]);
+        let text = format!(
+            "---\ntitle: t\npubDatetime: 2024-02-30T08:00:00Z\n---\n{}",
+            long_body(None)
+        );
+        let path = dir.path().join("posts/a.md");
+        let request = Request {
+            stdin: Some((path, text.clone())),
+            ..Request::new(&settings)
+        };
+        let rules = [crate::rules::by_name("date-invalid").unwrap()];
+        let outcome = lint_with(&rules, &request);
+        assert_eq!(
+            findings(&outcome),
+            [("a.md".into(), "date-invalid", "2024-02-30T08:00:00Z".into())]
+        );
+        assert_eq!(&*outcome.sources.values().next().unwrap().text, text);
     }
 
     /// Answers from a table and records every batch it was asked.
@@ -439,6 +649,16 @@ mod tests {
         assert_eq!(
             found,
             [("a.md", Span::new(5, 33)), ("b.md", Span::new(5, 33))]
+        );
+        // Reported from the whole text (posts are not cut in network runs).
+        let a = outcome
+            .sources
+            .keys()
+            .find(|p| p.ends_with("a.md"))
+            .unwrap();
+        assert_eq!(
+            &*outcome.sources[a].text,
+            std::fs::read_to_string(posts.join("a.md")).unwrap()
         );
 
         // Offline (no checker): the network phase does not run.

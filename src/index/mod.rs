@@ -9,7 +9,7 @@
 //! another series pattern starts a fresh index. Any unreadable or foreign file is an empty index.
 
 pub mod listings;
-mod skeleton;
+pub(crate) mod skeleton;
 
 use std::collections::HashMap;
 use std::ops::Range;

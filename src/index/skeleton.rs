@@ -20,42 +20,62 @@ const TEXT_AT_SPAN: u8 = 0;
 const TEXT_IN_QUOTES: u8 = 1;
 const TEXT_WRITTEN: u8 = 2;
 
-/// The skeleton of `post`: its text up to the end of the line where the last thing collection
-/// rules read ends, the body narrowed to the lines `regexes` match on, the parsed front matter,
-/// the first heading, the code and comments inside the narrowed body, and each regex's first
-/// match outside them.
+/// Where a post is cut for its skeleton: its text up to the end of the line where the last thing
+/// collection rules read ends, the body narrowed to the lines `regexes` match on.
+struct Cut {
+    /// Each regex's first match: it fixes the lines kept, and is kept so nothing searches again.
+    found: Vec<Option<NumberMatch>>,
+    /// The end of the text kept.
+    end: usize,
+    /// The body lines kept.
+    scan: Span,
+}
+
+impl Cut {
+    fn of(post: &Post, regexes: &[Regex]) -> Cut {
+        let source: &str = &post.source;
+        let found: Vec<Option<NumberMatch>> = regexes
+            .iter()
+            .map(|regex| crate::series::body_number(regex, post))
+            .collect();
+        let range = crate::series::read_range(post, &found);
+        let last = [
+            Some(post.body.span.start),
+            range.map(|r| r.end),
+            post.body.headings.first().map(|h| h.span.end),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        .min(source.len());
+        let end = line_end(source, last);
+        let scan = match range {
+            Some(r) => Span::new(
+                crate::post::line_index::start_of_line(source, r.start).min(end),
+                end,
+            ),
+            None => Span::new(end, end),
+        };
+        Cut { found, end, scan }
+    }
+
+    /// Whether `span` meets the body lines kept.
+    fn keeps(&self, span: &Span) -> bool {
+        span.start < self.scan.end && span.end > self.scan.start
+    }
+}
+
+/// The skeleton of `post` (see [`Cut`]): its text, the parsed front matter, the first heading,
+/// the code and comments inside the narrowed body, and each regex's first match outside them.
 pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
     let source: &str = &post.source;
-    // Each regex's first match: it fixes the lines kept, and is stored so nothing searches again.
-    let found: Vec<Option<NumberMatch>> = regexes
-        .iter()
-        .map(|regex| crate::series::body_number(regex, post))
-        .collect();
-    let range = crate::series::read_range(post, &found);
+    let cut = Cut::of(post, regexes);
     let heading = post.body.headings.first();
-    let last = [
-        Some(post.body.span.start),
-        range.map(|r| r.end),
-        heading.map(|h| h.span.end),
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .unwrap_or(0)
-    .min(source.len());
-    let end = line_end(source, last);
-    let scan = match range {
-        Some(r) => Span::new(
-            crate::post::line_index::start_of_line(source, r.start).min(end),
-            end,
-        ),
-        None => Span::new(end, end),
-    };
-
-    let kept = &source[..end];
+    let kept = &source[..cut.end];
     let mut out = Writer::default();
     out.bytes(kept.as_bytes());
-    out.span(scan);
+    out.span(cut.scan);
     match &post.front_matter {
         None => out.u8(0),
         Some(fm) => {
@@ -83,8 +103,7 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
             out.span(h.span);
         }
     }
-    let overlaps = |s: &Span| s.start < scan.end && s.end > scan.start;
-    let code: Vec<&Span> = post.body.code.iter().filter(|s| overlaps(s)).collect();
+    let code: Vec<&Span> = post.body.code.iter().filter(|s| cut.keeps(s)).collect();
     out.u64(code.len() as u64);
     for span in code {
         out.span(*span);
@@ -93,14 +112,14 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
         .body
         .html_comments
         .iter()
-        .filter(|c| overlaps(&c.span))
+        .filter(|c| cut.keeps(&c.span))
         .collect();
     out.u64(comments.len() as u64);
     for comment in comments {
         out.span(comment.span);
         out.bytes(comment.text.as_bytes());
     }
-    for found in found {
+    for found in &cut.found {
         match found {
             None => out.u8(0),
             Some(found) => {
@@ -118,6 +137,42 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
         }
     }
     out.0
+}
+
+/// `post` cut as [`encode`] cuts it, without the round trip through bytes: what is kept of a
+/// post once the rules that read its whole body have run. `patterns` are the `regexes`' own.
+pub fn outline(post: Post, regexes: &[Regex], patterns: &[Arc<str>]) -> Post {
+    let cut = Cut::of(&post, regexes);
+    let Post {
+        path,
+        source,
+        front_matter,
+        body,
+        syntax,
+        encoding,
+        ..
+    } = post;
+    Post {
+        path,
+        lines: OnceLock::new(),
+        source: source[..cut.end].into(),
+        front_matter,
+        body: Body {
+            span: cut.scan,
+            headings: body.headings.into_iter().take(1).collect(),
+            code: body.code.into_iter().filter(|s| cut.keeps(s)).collect(),
+            html_comments: body
+                .html_comments
+                .into_iter()
+                .filter(|c| cut.keeps(&c.span))
+                .collect(),
+            ..Body::default()
+        },
+        syntax,
+        encoding,
+        depth: crate::post::Depth::Skeleton,
+        known_numbers: patterns.iter().cloned().zip(cut.found).collect(),
+    }
 }
 
 /// The post [`encode`] wrote for the regexes with these `patterns`, without its path; `None`
@@ -206,7 +261,7 @@ pub fn decode(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
         },
         syntax: Vec::new(),
         encoding: None,
-        depth: crate::post::Depth::Outline,
+        depth: crate::post::Depth::Skeleton,
         known_numbers,
     })
 }
@@ -487,6 +542,25 @@ mod tests {
                     series.greeting_without_number(&skeleton),
                     series.greeting_without_number(&post)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn an_outline_is_the_skeleton_without_the_bytes() {
+        // Posts asked for are cut in memory once body rules ran; posts from the index are decoded:
+        // collection rules must not be able to tell them apart.
+        for text in POSTS {
+            for depth in [Depth::Full, Depth::Outline] {
+                let post = Post::parse_with("a.md", text, depth);
+                let mut decoded = decode(&encode(&post, &regexes()), &patterns()).unwrap();
+                decoded.path = post.path.clone();
+                // The index keeps no syntax problems: no rule reads them of posts nobody asked
+                // about. An outline keeps the post's.
+                decoded.syntax = post.syntax.clone();
+                let outline = outline(post, &regexes(), &patterns());
+                assert_eq!(outline.depth, Depth::Skeleton);
+                assert_eq!(format!("{outline:?}"), format!("{decoded:?}"), "{text}");
             }
         }
     }

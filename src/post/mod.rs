@@ -56,6 +56,10 @@ pub enum Depth {
     /// What collection rules read of posts nobody asked findings for: code blocks, comments and
     /// headings, found by a line scan instead of the Markdown parser (much cheaper).
     Outline,
+    /// An outline cut after the lines collection rules read, text included (the outline index's
+    /// skeletons, and asked-for posts once the rules reading their whole body have run): reports
+    /// read the file again. Parsing to this depth parses an outline.
+    Skeleton,
 }
 
 /// Bytes scanned for NUL to call a file binary (git's heuristic uses the same window).
@@ -200,7 +204,7 @@ impl Post {
         };
         let body = match depth {
             Depth::Full => body::parse(&source, body_start),
-            Depth::Outline => body::outline(&source, body_start),
+            Depth::Outline | Depth::Skeleton => body::outline(&source, body_start),
         };
         Post {
             path: path.into(),

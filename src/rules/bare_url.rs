@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use regex::Regex;
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 
 declare_rule! {
@@ -28,7 +28,7 @@ static BARE: LazyLock<Regex> = LazyLock::new(|| {
 static HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"http"));
 
 impl Rule for BareUrl {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let source = &ctx.post.source;
         for &run in &ctx.post.body.plain_text {
             let text = &source[run.range()];

@@ -1,6 +1,6 @@
 //! `image-alt-missing`: an image without alt text.
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 use crate::post::body::LinkKind;
 
@@ -16,7 +16,7 @@ declare_rule! {
 }
 
 impl Rule for ImageAltMissing {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         for image in ctx.post.body.links.iter().filter(|l| l.image && !l.has_alt) {
             let help = if image.kind == LinkKind::Html {
                 "add `alt=\"…\"` describing the image, or `alt=\"\"` if it is decoration"

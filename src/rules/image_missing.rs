@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 use crate::site::Lookup;
 use crate::urls;
@@ -19,7 +19,7 @@ declare_rule! {
 }
 
 impl Rule for ImageMissing {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let images = ctx.images();
         for (url, span) in images {
@@ -53,12 +53,11 @@ impl Rule for ImageMissing {
 }
 
 /// Where the site generator would look for `path`.
-fn candidates(ctx: &PostContext<'_>, path: &str) -> Vec<PathBuf> {
+fn candidates(ctx: &BodyContext<'_>, path: &str) -> Vec<PathBuf> {
     let settings = ctx.settings;
     if let Some(absolute) = path.strip_prefix('/') {
         let roots: Vec<PathBuf> = if settings.site.public.is_empty() {
-            ctx.collection
-                .preset
+            ctx.preset
                 .public_roots()
                 .iter()
                 .map(|r| settings.root.join(r))

@@ -1,6 +1,6 @@
 //! `image-unreachable`: a remote image that does not serve an image.
 
-use super::{PostContext, Rule, UrlUse, declare_rule};
+use super::{BodyContext, PostContext, Rule, UrlUse, declare_rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::net::UrlStatus;
 use crate::urls;
@@ -18,7 +18,7 @@ declare_rule! {
 }
 
 impl Rule for ImageUnreachable {
-    fn network_urls(&self, ctx: &PostContext<'_>, out: &mut Vec<UrlUse>) {
+    fn network_urls(&self, ctx: &BodyContext<'_>, out: &mut Vec<UrlUse>) {
         let mut push = |url: &str, span| {
             // `//cdn.example.com/a.png` is fetched over https by an https site.
             let url = if url.starts_with("//") {

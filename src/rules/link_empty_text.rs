@@ -1,6 +1,6 @@
 //! `link-empty-text`: a link with no text, which renders invisibly.
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 use crate::post::body::LinkKind;
 
@@ -16,7 +16,7 @@ declare_rule! {
 }
 
 impl Rule for LinkEmptyText {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let links = &ctx.post.body.links;
         for link in links
             .iter()

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::urls;
 
@@ -18,7 +18,7 @@ declare_rule! {
 }
 
 impl Rule for LinkInsecure {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         // Reference links share their definition's URL: report it once.
         let mut seen = HashSet::new();
         for link in &ctx.post.body.links {

@@ -6,7 +6,7 @@ use memchr::memmem::Finder;
 
 use regex::{Captures, Regex};
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Span};
 use crate::post::body::{LinkKind, normalize_label};
@@ -97,7 +97,7 @@ fn on_lines<'t>(regex: &Regex, text: &'t str, hits: &[usize]) -> Vec<(usize, Cap
 }
 
 impl Rule for LinkSyntax {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let source = &post.source;
         let body = &post.body;

@@ -33,6 +33,7 @@ use crate::collection::Collection;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
 use crate::post::{Post, Value};
+use crate::schema::Preset;
 use crate::settings::Settings;
 use crate::site::FileView;
 use crate::suppress::Directive;
@@ -97,12 +98,13 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
-/// What a per-post rule sees.
-pub struct PostContext<'a> {
+/// What a body rule sees: one post with its body parsed in full, as it is read, before the rest
+/// of its collection is known (so the post's full text need not be kept until then).
+pub struct BodyContext<'a> {
     pub post: &'a Post,
-    /// The post's position in `collection.posts` (where an outline of it is kept).
-    pub index: usize,
-    pub collection: &'a Collection,
+    /// The collection's preset as far as it is known before detection, which only chooses between
+    /// presets that agree on everything body rules read ([`crate::collection::preset_before_detection`]).
+    pub preset: Preset,
     pub settings: &'a Settings,
     /// Which files exist (local images); the engine's cached view of the disk.
     pub files: &'a dyn FileView,
@@ -110,18 +112,16 @@ pub struct PostContext<'a> {
     directives: OnceLock<Vec<Directive>>,
 }
 
-impl<'a> PostContext<'a> {
+impl<'a> BodyContext<'a> {
     pub fn new(
         post: &'a Post,
-        index: usize,
-        collection: &'a Collection,
+        preset: Preset,
         settings: &'a Settings,
         files: &'a dyn FileView,
-    ) -> PostContext<'a> {
-        PostContext {
+    ) -> BodyContext<'a> {
+        BodyContext {
             post,
-            index,
-            collection,
+            preset,
             settings,
             files,
             directives: OnceLock::new(),
@@ -134,7 +134,7 @@ impl<'a> PostContext<'a> {
             .get_or_init(|| crate::suppress::directives(self.post))
     }
 
-    /// [`PostContext::directives`], kept for the engine once the rules have run.
+    /// [`BodyContext::directives`], kept for the engine once the rules have run.
     pub fn into_directives(self) -> Vec<Directive> {
         self.directives
             .into_inner()
@@ -152,7 +152,7 @@ impl<'a> PostContext<'a> {
             .filter(|l| l.image)
             .map(|l| (l.url.as_str(), l.url_span))
             .collect();
-        for field in self.collection.preset.image_fields() {
+        for field in self.preset.image_fields() {
             let Some(entry) = post.field(field) else {
                 continue;
             };
@@ -168,6 +168,17 @@ impl<'a> PostContext<'a> {
         }
         images
     }
+}
+
+/// What a per-post rule sees: one post with its collection, after detection. Its body may be an
+/// outline (front matter, the lines series sources come from, the first heading): body rules
+/// read the full body.
+pub struct PostContext<'a> {
+    pub post: &'a Post,
+    /// The post's position in `collection.posts` (where an outline of it is kept).
+    pub index: usize,
+    pub collection: &'a Collection,
+    pub settings: &'a Settings,
 }
 
 /// What a collection rule sees: every post of one collection, requested or not.
@@ -190,16 +201,20 @@ pub trait Described {
 
 /// A check. Rules do no I/O: the engine hands them parsed posts and the checker's answers.
 pub trait Rule: Described + Sync + Send {
-    /// Phase 1: one post at a time, in parallel.
+    /// Phase 1, as each post is read: its body parsed in full (links, images, plain text,
+    /// references, comments), one post at a time, in parallel.
+    fn check_body(&self, _ctx: &BodyContext<'_>, _out: &mut Vec<Diagnostic>) {}
+
+    /// Phase 2, once its collection is known: one post (front matter, series), in parallel.
     fn check_post(&self, _ctx: &PostContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Phase 2: a whole collection.
+    /// Phase 3: a whole collection.
     fn check_collection(&self, _ctx: &CollectionContext<'_>, _out: &mut Vec<Diagnostic>) {}
 
-    /// Phase 3, first half: the URLs this rule wants checked in one post.
-    fn network_urls(&self, _ctx: &PostContext<'_>, _out: &mut Vec<UrlUse>) {}
+    /// Phase 4, first half (asked in phase 1): the URLs this rule wants checked in one post.
+    fn network_urls(&self, _ctx: &BodyContext<'_>, _out: &mut Vec<UrlUse>) {}
 
-    /// Phase 3, second half: findings from the checker's answers for this post's URLs.
+    /// Phase 4, second half: findings from the checker's answers for this post's URLs.
     fn check_network(
         &self,
         _ctx: &PostContext<'_>,

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use regex::Regex;
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::post::body::normalize_label;
 
@@ -29,7 +29,7 @@ static DEFINITION: LazyLock<Regex> =
 static HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"]:"));
 
 impl Rule for ReferenceDuplicate {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let body = post.body.span;
         let text = &post.source[body.range()];

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 use crate::post::body::normalize_label;
 
@@ -18,7 +18,7 @@ declare_rule! {
 }
 
 impl Rule for ReferenceUnused {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let body = &ctx.post.body;
         let used: HashSet<String> = body
             .links

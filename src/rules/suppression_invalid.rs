@@ -1,6 +1,6 @@
 //! `suppression-invalid`: a suppression comment naming a rule that does not exist.
 
-use super::{PostContext, Rule, declare_rule};
+use super::{BodyContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::Diagnostic;
 
@@ -16,7 +16,7 @@ declare_rule! {
 }
 
 impl Rule for SuppressionInvalid {
-    fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
+    fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         for directive in ctx.directives() {
             for (name, span) in &directive.rules {
                 if super::by_name(name).is_some() {
