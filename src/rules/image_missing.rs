@@ -1,5 +1,6 @@
 //! `image-missing`: a local image that does not exist (or exists only with another letter case).
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{BodyContext, Rule, declare_rule};
@@ -26,7 +27,11 @@ impl Rule for ImageMissing {
             let Some(path) = urls::local_path(url) else {
                 continue;
             };
-            let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+            let decoded = if path.contains('%') {
+                percent_encoding::percent_decode_str(path).decode_utf8_lossy()
+            } else {
+                Cow::Borrowed(path)
+            };
             let candidates = candidates(ctx, &decoded);
             let mut wrong_case = None;
             let mut found = false;
@@ -56,19 +61,18 @@ impl Rule for ImageMissing {
 fn candidates(ctx: &BodyContext<'_>, path: &str) -> Vec<PathBuf> {
     let settings = ctx.settings;
     if let Some(absolute) = path.strip_prefix('/') {
-        let roots: Vec<PathBuf> = if settings.site.public.is_empty() {
+        // Only the root is normalized: most image paths are plain names below it.
+        let under =
+            |root: &Path| crate::discover::join_normal(&crate::discover::normalize(root), absolute);
+        return if settings.site.public.is_empty() {
             ctx.preset
                 .public_roots()
                 .iter()
-                .map(|r| settings.root.join(r))
+                .map(|r| under(&settings.root.join(r)))
                 .collect()
         } else {
-            settings.site.public.clone()
+            settings.site.public.iter().map(|r| under(r)).collect()
         };
-        return roots
-            .iter()
-            .map(|r| crate::discover::normalize(&r.join(absolute)))
-            .collect();
     }
     // Astro's import aliases (tsconfig `@/*` and `@assets/*`, `~/*` in some themes).
     for (alias, target) in [("@/", "src"), ("~/", "src"), ("@assets/", "src/assets")] {
