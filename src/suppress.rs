@@ -147,7 +147,9 @@ impl<'a> Suppressions<'a> {
     }
 
     /// Suppressions from `directives` found earlier in `post` (by a fuller parse of it).
-    pub fn with_directives(post: &'a Post, directives: Vec<Directive>) -> Self {
+    pub fn with_directives(post: &'a Post, mut directives: Vec<Directive>) -> Self {
+        // A file changed during the run keeps the text first loaded, which may end before them.
+        directives.retain(|d| d.span.end <= post.source.len());
         Suppressions { post, directives }
     }
 

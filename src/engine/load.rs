@@ -22,9 +22,10 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
     load_with(request, None, errors).0
 }
 
-/// [`load`], running `phase` on each requested post as it is read: the post is parsed in full,
-/// and only its outline is kept ([`skeleton::outline`]) unless a report or a later read of the
-/// file could not do without its text. Returns what phase 1 found, parallel to the posts.
+/// [`load`], running `phase` on each requested post as it is read: the post is parsed in full for
+/// it, then kept as an outline ([`Post::into_outline`]) cut as the outline index cuts posts
+/// ([`skeleton::outline`]) unless a report or a later read of the file could not do without its
+/// text. Returns what phase 1 found, parallel to the posts.
 pub(crate) fn load_with(
     request: &Request<'_>,
     phase: Option<&BodyPhase<'_>>,
@@ -168,6 +169,7 @@ pub(crate) fn load_with(
                     || body.found_something()
                     || !post.syntax.is_empty()
                     || post.encoding.is_some();
+                let post = post.into_outline();
                 Ok(Loaded {
                     post: if whole {
                         post

@@ -81,12 +81,7 @@ pub fn lint(request: &Request<'_>) -> Outcome {
 pub fn lint_with(rules: &[&dyn Rule], request: &Request<'_>) -> Outcome {
     let rules = enabled(rules, request.settings);
     let disk = Disk::default();
-    let phase = BodyPhase {
-        rules: &rules,
-        settings: request.settings,
-        files: &disk,
-        network: request.checker.is_some(),
-    };
+    let phase = BodyPhase::new(&rules, request, &disk);
     let mut errors = Vec::new();
     let (collections, early) = load::load_with(request, Some(&phase), &mut errors);
     let mut outcome = lint_phases(&phase, request, &collections, early);
@@ -105,12 +100,7 @@ pub fn lint_loaded(
 ) -> Outcome {
     let rules = enabled(rules, request.settings);
     let disk = Disk::default();
-    let phase = BodyPhase {
-        rules: &rules,
-        settings: request.settings,
-        files: &disk,
-        network: request.checker.is_some(),
-    };
+    let phase = BodyPhase::new(&rules, request, &disk);
     lint_phases(&phase, request, collections, Vec::new())
 }
 
@@ -144,13 +134,23 @@ pub(crate) struct BodyPass {
 }
 
 impl BodyPass {
-    /// Whether a reporter will need the post's whole text.
+    /// Whether phase 1 found something to report (the post's text is then kept whole rather than
+    /// read again).
     pub(crate) fn found_something(&self) -> bool {
         !self.diagnostics.is_empty()
     }
 }
 
-impl BodyPhase<'_> {
+impl<'a> BodyPhase<'a> {
+    fn new(rules: &'a [&'a dyn Rule], request: &Request<'a>, files: &'a dyn FileView) -> Self {
+        BodyPhase {
+            rules,
+            settings: request.settings,
+            files,
+            network: request.checker.is_some(),
+        }
+    }
+
     pub(crate) fn run(&self, post: &Post, preset: Preset) -> BodyPass {
         let ctx = BodyContext::new(post, preset, self.settings, self.files);
         let mut pass = BodyPass::default();
@@ -345,9 +345,10 @@ fn lint_phases(
 }
 
 /// Posts that findings point into, cut or nobody asked about, read whole again and parsed in
-/// full: they may be skeletons, reports need the whole text, and suppressions need
-/// the full parse (an outline takes a directive shown in a code span for a real one). A file that
-/// changed since it was loaded keeps its loaded text (the spans were computed on it).
+/// full: reports need the whole text, and suppressions of posts nobody asked about need the full
+/// parse (an outline takes a directive shown in a code span for a real one). A file whose text
+/// no longer starts as the loaded one did keeps what was loaded (the spans were computed on it);
+/// below a cut, a change made during the run is not seen.
 fn reread(posts: &[&Post]) -> Vec<Post> {
     // On both cores: a whole-blog run reads again every post with a finding.
     posts
@@ -357,7 +358,11 @@ fn reread(posts: &[&Post]) -> Vec<Post> {
                 .ok()
                 .map(|bytes| Post::from_bytes_with(loaded.path(), bytes, Depth::Full))
                 .filter(|post| post.source.starts_with(&*loaded.source))
-                .unwrap_or_else(|| loaded.with_full_body().into_owned())
+                .unwrap_or_else(|| match loaded.depth {
+                    // Its body start is lost: the cut text parsed again would be read wrong.
+                    Depth::Skeleton => (*loaded).clone(),
+                    _ => loaded.with_full_body().into_owned(),
+                })
         })
         .collect()
 }
@@ -529,7 +534,7 @@ mod tests {
             (post.depth, post.source.len())
         };
         assert_eq!(kept_of("cut.md"), (Depth::Skeleton, date.len()));
-        assert_eq!(kept_of("kept.md"), (Depth::Full, kept.len()));
+        assert_eq!(kept_of("kept.md"), (Depth::Outline, kept.len()));
         assert!(
             early[0].iter().all(Option::is_some),
             "phase 1 ran on every post"
@@ -540,7 +545,7 @@ mod tests {
             ..phase
         };
         let (whole, _) = load::load_with(&request, Some(&network), &mut Vec::new());
-        assert!(whole[0].posts.iter().all(|p| p.depth == Depth::Full));
+        assert!(whole[0].posts.iter().all(|p| p.depth == Depth::Outline));
 
         // Findings on a cut post are reported from its whole text, and a suppression comment
         // past the cut still counts.
@@ -563,6 +568,48 @@ mod tests {
         assert_eq!(
             &*outcome.sources[Path::new(&collections[0].posts[0].path)].text,
             cut
+        );
+    }
+
+    #[test]
+    fn a_post_cut_after_phase_1_is_what_the_outline_index_serves() {
+        // Series facts come from the outline (which takes inline and indented code for text)
+        // however a post was loaded, or a save and a whole-blog run would number it differently.
+        let text = format!(
+            "---\ntitle: t\n---\n示例：`第 1 封信`。\n\n    第 2 封信\n\n# 标题\n\n这是我为你写的第 5 封信。\n{}",
+            long_body(None)
+        );
+        let (_dir, settings) = blog(&[("a.md", &text)]);
+        let request = Request::new(&settings);
+        let disk = Disk::default();
+        let phase = BodyPhase::new(&[], &request, &disk);
+        let (collections, _) = load::load_with(&request, Some(&phase), &mut Vec::new());
+        let cut = &collections[0].posts[0];
+
+        let regexes = crate::index::series_regexes(&settings);
+        let patterns: Vec<Arc<str>> = regexes.iter().map(|r| Arc::from(r.as_str())).collect();
+        let outline = Post::parse_with(cut.path.clone(), text.as_str(), Depth::Outline);
+        let bytes = crate::index::skeleton::encode(&outline, &regexes);
+        let mut served = crate::index::skeleton::decode(&bytes, &patterns).unwrap();
+        served.path = cut.path.clone();
+        assert_eq!(format!("{cut:?}"), format!("{served:?}"));
+    }
+
+    #[test]
+    fn a_post_without_front_matter_is_reported_at_its_first_line_when_cut() {
+        let text = format!("\u{feff}# 标题\n\n{}", long_body(None));
+        let (dir, _) = blog(&[("a.md", &text)]);
+        std::fs::write(
+            dir.path().join("postlint.toml"),
+            "[collections.posts]\ninclude = [\"posts/*.md\"]\npreset = \"astro-paper\"\n",
+        )
+        .unwrap();
+        let settings = Settings::discover(dir.path(), None, &CliOverrides::default()).unwrap();
+        let rules = [crate::rules::by_name("frontmatter-missing").unwrap()];
+        let outcome = lint_with(&rules, &Request::new(&settings));
+        assert_eq!(
+            findings(&outcome),
+            [("a.md".into(), "frontmatter-missing", "# 标题".into())]
         );
     }
 

@@ -235,6 +235,17 @@ impl Post {
         })
     }
 
+    /// This post with the outline of its body in place of the full parse: what collection rules
+    /// read is then found as for every post nobody asked about (the outline index's), so a post
+    /// gives the same series facts whichever way it was loaded.
+    pub fn into_outline(self) -> Post {
+        Post {
+            body: body::outline(&self.source, self.body.span.start),
+            depth: Depth::Outline,
+            ..self
+        }
+    }
+
     fn clone_without_body(&self) -> Post {
         Post {
             path: self.path.clone(),

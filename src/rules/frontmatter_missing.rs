@@ -2,6 +2,7 @@
 
 use super::{PostContext, Rule, declare_rule};
 use crate::diagnostic::{Diagnostic, Span};
+use crate::post::split::{self, Split};
 
 declare_rule! {
     /// Reports posts with no front-matter block where the collection's schema requires one.
@@ -23,10 +24,15 @@ impl Rule for FrontmatterMissing {
         {
             return;
         }
-        let first_line_end = post.source[post.body.span.start..]
+        // Where the text starts (after a byte-order mark): the body span of a post cut to its
+        // outline is narrowed to the lines series rules read.
+        let Split::None { body_start } = split::split(&post.source) else {
+            return;
+        };
+        let first_line_end = post.source[body_start..]
             .find(['\r', '\n'])
-            .map_or(post.source.len(), |i| post.body.span.start + i);
-        let span = Span::new(post.body.span.start, first_line_end);
+            .map_or(post.source.len(), |i| body_start + i);
+        let span = Span::new(body_start, first_line_end);
         out.push(
             Diagnostic::new(&Self::META, post.path(), span, "post has no front matter").with_help(
                 "start the file with a `---` line, the post's fields, and another `---` line",

@@ -171,8 +171,8 @@ impl<'a> BodyContext<'a> {
 }
 
 /// What a per-post rule sees: one post with its collection, after detection. Its body may be an
-/// outline (front matter, the lines series sources come from, the first heading): body rules
-/// read the full body.
+/// outline (code blocks, comments, headings), cut after the lines series sources come from (the
+/// text too, as [`crate::index`] cuts posts): body rules read the full body.
 pub struct PostContext<'a> {
     pub post: &'a Post,
     /// The post's position in `collection.posts` (where an outline of it is kept).
