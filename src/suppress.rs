@@ -148,8 +148,9 @@ impl<'a> Suppressions<'a> {
 
     /// Suppressions from `directives` found earlier in `post` (by a fuller parse of it).
     pub fn with_directives(post: &'a Post, mut directives: Vec<Directive>) -> Self {
-        // A file changed during the run keeps the text first loaded, which may end before them.
-        directives.retain(|d| d.span.end <= post.source.len());
+        // A file changed during the run keeps the text first loaded, which may end before them
+        // (a whole-file directive holds wherever it stands).
+        directives.retain(|d| d.kind == DirectiveKind::File || d.span.end <= post.source.len());
         Suppressions { post, directives }
     }
 

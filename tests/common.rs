@@ -41,7 +41,7 @@ pub fn blog(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 /// A newsletter collection with AstroPaper v3 front matter, as the reference user writes it.
-pub fn letter(n: u32, slug: &str) -> String {
+pub fn letter(n: u64, slug: &str) -> String {
     format!(
         "---\ntitle: \"一颗小树 #{n}\"\npubDatetime: 2024-02-16T08:17:52.801Z\npostSlug: {slug}\ntags:\n  - newsletter\ndescription: \"第 {n} 封信。\"\n---\n\n> 你好，我是小树。这是我为你写的第 {n} 封信。\n\n[链接](https://example.com/{n})\n"
     )

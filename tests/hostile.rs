@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::postlint;
+use crate::common::{NEWSLETTER_CONFIG, NOW, blog, letter, postlint};
 
 /// Runs `postlint check --format json ARGS` in `dir`: never a panic, the expected exit code.
 fn run_json(dir: &std::path::Path, args: &[&str], exit: i32, name: &str) -> (Value, Duration) {
@@ -57,21 +57,17 @@ fn binary_and_invalid_utf8() {
 fn a_series_number_as_large_as_can_be_leaves_one_run_of_missing_numbers() {
     // A mistyped greeting number: the gap before it was once listed number by number.
     let huge = u64::MAX;
-    let letter = |n: u64| {
-        format!(
-            "---\ntitle: t{n}\npubDatetime: 2024-01-01T08:00:00Z\npostSlug: newsletter-{n}\n---\n\n这是我为你写的第 {n} 封信。\n"
-        )
-    };
-    let dir = crate::common::blog(&[
-        ("postlint.toml", crate::common::NEWSLETTER_CONFIG),
-        ("src/data/newsletter/newsletter-1.md", &letter(1)),
-        ("src/data/newsletter/newsletter-2.md", &letter(2)),
-        ("src/data/newsletter/newsletter-3.md", &letter(3)),
-        ("src/data/newsletter/newsletter-huge.md", &letter(huge)),
+    let numbered = |n: u64| letter(n, &format!("newsletter-{n}"));
+    let dir = blog(&[
+        ("postlint.toml", NEWSLETTER_CONFIG),
+        ("src/data/newsletter/newsletter-1.md", &numbered(1)),
+        ("src/data/newsletter/newsletter-2.md", &numbered(2)),
+        ("src/data/newsletter/newsletter-3.md", &numbered(3)),
+        ("src/data/newsletter/newsletter-huge.md", &numbered(huge)),
     ]);
     let (doc, elapsed) = run_json(
         dir.path(),
-        &["--select", "series-order", "--now", crate::common::NOW],
+        &["--select", "series-order", "--now", NOW],
         0,
         "huge number",
     );

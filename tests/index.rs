@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{NEWSLETTER_CONFIG, blog, letter, postlint};
+use crate::common::{NEWSLETTER_CONFIG, blog, letter, postlint, stdout_of};
 
 const INDEX: &str = ".postlint-cache/outline-index";
 const BUFFER: &str = "src/data/newsletter/newsletter-4.md";
@@ -41,6 +41,11 @@ fn findings(command: &mut assert_cmd::Command, text: &str) -> Vec<(String, Strin
     found.sort();
     found.dedup();
     found
+}
+
+/// A cache file's bytes as text, to look for the paths and lines stored in it.
+fn stored(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
 }
 
 /// A newsletter collection of letters 1 to 3, and `extra` files.
@@ -103,10 +108,10 @@ fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
         "# Created by postlint: the cache is never committed.\n*\n",
         "the cache keeps itself out of git"
     );
-    let stored = String::from_utf8_lossy(&index);
-    assert!(stored.contains("newsletter-3.md") && stored.contains("这是我为你写的第 3 封信"));
+    let text = String::from_utf8_lossy(&index);
+    assert!(text.contains("newsletter-3.md") && text.contains("这是我为你写的第 3 封信"));
     assert!(
-        !stored.contains("postlint-disable-file"),
+        !text.contains("postlint-disable-file"),
         "only the prefix collection rules read is stored"
     );
 
@@ -154,35 +159,25 @@ fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
     // A deleted post leaves the collection (and the index) without an error.
     std::fs::remove_file(dir.path().join("src/data/newsletter/newsletter-3.md")).unwrap();
     assert_eq!(save(dir.path(), &copied, &[]), vec![], "after a delete");
-    let index = std::fs::read(&index_path).unwrap();
-    assert!(!String::from_utf8_lossy(&index).contains("newsletter-3.md"));
+    assert!(!stored(&index_path).contains("newsletter-3.md"));
     // So does one deleted and then edited as an unsaved buffer (its entry would never match).
     let second = dir.path().join("src/data/newsletter/newsletter-2.md");
     let second_text = std::fs::read_to_string(&second).unwrap();
-    let index = std::fs::read(&index_path).unwrap();
-    assert!(String::from_utf8_lossy(&index).contains("newsletter-2.md"));
+    assert!(stored(&index_path).contains("newsletter-2.md"));
     std::fs::remove_file(&second).unwrap();
-    postlint(dir.path())
-        .args([
-            "check",
-            "--stdin-filename",
-            "src/data/newsletter/newsletter-2.md",
-        ])
-        .write_stdin(second_text)
-        .output()
-        .unwrap();
-    let index = std::fs::read(&index_path).unwrap();
-    assert!(!String::from_utf8_lossy(&index).contains("newsletter-2.md"));
+    let second_path = "src/data/newsletter/newsletter-2.md";
+    findings(
+        postlint(dir.path()).args(["check", "--stdin-filename", second_path]),
+        &second_text,
+    );
+    assert!(!stored(&index_path).contains("newsletter-2.md"));
 
     // A corrupt index is an empty one.
     std::fs::write(&index_path, b"postlint outline index v1\ngarbage").unwrap();
     assert_eq!(save(dir.path(), &copied, &[]), vec![]);
 
     // `postlint cache clear` removes it.
-    postlint(dir.path())
-        .args(["cache", "clear"])
-        .assert()
-        .success();
+    stdout_of(dir.path(), &["cache", "clear"], 0);
     assert!(!index_path.exists());
 }
 
@@ -206,10 +201,10 @@ fn a_save_in_one_collection_keeps_the_other_collections_entries() {
         ("src/data/blog/b.md", post),
     ]);
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let stored =
-        || String::from_utf8_lossy(&std::fs::read(dir.path().join(INDEX)).unwrap()).into_owned();
+    let index_path = dir.path().join(INDEX);
     save(dir.path(), &letter(3, "newsletter-3"), &[]);
-    assert!(stored().contains("newsletter-1.md") && !stored().contains("blog/a.md"));
+    let letters = stored(&index_path);
+    assert!(letters.contains("newsletter-1.md") && !letters.contains("blog/a.md"));
     // A save in the blog walks only the blog: the letters' entries stay.
     let output = postlint(dir.path())
         .args([
@@ -223,7 +218,7 @@ fn a_save_in_one_collection_keeps_the_other_collections_entries() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let both = stored();
+    let both = stored(&index_path);
     assert!(
         both.contains("blog/a.md") && both.contains("newsletter-1.md"),
         "{both}"
@@ -246,22 +241,16 @@ fn an_unsaved_buffer_that_sorts_first_keeps_every_letter_in_the_index() {
     entries.extend(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
     let dir = blog(&entries);
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let output = postlint(dir.path())
-        .args([
-            "check",
-            "--stdin-filename",
-            "src/data/newsletter/newsletter-1.md",
-        ])
-        .write_stdin(letter(1, "newsletter-1"))
-        .output()
-        .unwrap();
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
-    let stored =
-        String::from_utf8_lossy(&std::fs::read(dir.path().join(INDEX)).unwrap()).into_owned();
+    let first = "src/data/newsletter/newsletter-1.md";
+    findings(
+        postlint(dir.path()).args(["check", "--stdin-filename", first]),
+        &letter(1, "newsletter-1"),
+    );
+    let index = stored(&dir.path().join(INDEX));
     for n in 10..=17 {
-        assert!(stored.contains(&format!("newsletter-{n}.md")), "letter {n}");
+        assert!(index.contains(&format!("newsletter-{n}.md")), "letter {n}");
     }
-    assert!(!stored.contains("newsletter-1.md"));
+    assert!(!index.contains("newsletter-1.md"));
 }
 
 #[test]
@@ -320,8 +309,7 @@ fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_chang
     assert_eq!(save(dir.path(), &fourth, &[]), copied, "after an addition");
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(save(dir.path(), &fourth, &[]), copied, "stored again");
-    let listings = std::fs::read(&listings_path).unwrap();
-    assert!(String::from_utf8_lossy(&listings).contains("newsletter-4-copy.md"));
+    assert!(stored(&listings_path).contains("newsletter-4-copy.md"));
 
     // The folder's ignore file edited in place (the folder's entries stay the same).
     std::fs::write(
@@ -336,10 +324,7 @@ fn a_collection_folder_is_listed_from_the_cache_until_it_or_an_ignore_file_chang
     );
 
     // `postlint cache clear` removes the listings too.
-    postlint(dir.path())
-        .args(["cache", "clear"])
-        .assert()
-        .success();
+    stdout_of(dir.path(), &["cache", "clear"], 0);
     assert!(!listings_path.exists());
 }
 

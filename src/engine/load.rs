@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -79,15 +78,19 @@ pub(crate) fn load_with(
     // The outline index, when the request has a cache folder, is read while the folders are walked.
     crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
-    let patterns: Vec<Arc<str>> = regexes.iter().map(|r| Arc::from(r.as_str())).collect();
+    let patterns = index::patterns(&regexes);
     // A whole-project run asks for every post: no post would come from the index (its folders
-    // are listed from the cache all the same).
-    let mut listings = request.index_dir.as_deref().map(Listings::open);
+    // are listed from the cache all the same, read while the index is).
     let index_dir = request.index_dir.as_deref().filter(|_| requested.is_some());
-    let (mut index, mut walked) = std::thread::scope(|scope| {
+    let (mut index, mut walked, listings) = std::thread::scope(|scope| {
         let opening = index_dir.map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
+        let mut listings = request.index_dir.as_deref().map(Listings::open);
         let walk = walk(settings, &root, requested.as_ref(), &rel, listings.as_mut());
-        (opening.and_then(|thread| thread.join().ok()), walk)
+        (
+            opening.and_then(|thread| thread.join().ok()),
+            walk,
+            listings,
+        )
     });
     if let Some(listings) = &listings {
         // Listings only save time, as the index does.
@@ -151,12 +154,8 @@ pub(crate) fn load_with(
                 };
                 let Some(phase) = phase.filter(|_| requested) else {
                     // Bodies are parsed in full by the per-post phase, one post at a time.
-                    return Ok(Loaded {
-                        post: Post::from_bytes_with(display, bytes, Depth::Outline),
-                        requested,
-                        fresh: None,
-                        body: None,
-                    });
+                    let post = Post::from_bytes_with(display, bytes, Depth::Outline);
+                    return Ok(Loaded::new(post, requested));
                 };
                 let post = Post::from_bytes_with(display, bytes, Depth::Full);
                 let body = phase.run(&post, preset);
@@ -170,15 +169,14 @@ pub(crate) fn load_with(
                     || !post.syntax.is_empty()
                     || post.encoding.is_some();
                 let post = post.into_outline();
+                let kept = if whole {
+                    post
+                } else {
+                    skeleton::outline(post, &regexes, &patterns)
+                };
                 Ok(Loaded {
-                    post: if whole {
-                        post
-                    } else {
-                        skeleton::outline(post, &regexes, &patterns)
-                    },
-                    requested,
-                    fresh: None,
                     body: Some(body),
+                    ..Loaded::new(kept, requested)
                 })
             })
             .collect();
@@ -358,6 +356,18 @@ struct Loaded {
     body: Option<BodyPass>,
 }
 
+impl Loaded {
+    /// `post`, with nothing for the index and phase 1 not run.
+    fn new(post: Post, requested: bool) -> Loaded {
+        Loaded {
+            post,
+            requested,
+            fresh: None,
+            body: None,
+        }
+    }
+}
+
 /// A post nobody asked findings for: from the outline index when its file is unchanged, else
 /// read and outlined (and its skeleton kept for the index).
 fn load_outline(
@@ -373,12 +383,7 @@ fn load_outline(
     let stamp = folders.stamp(root, rel).map_err(cannot)?;
     if let Some(mut post) = index.post(rel, &stamp) {
         post.path = display;
-        return Ok(Loaded {
-            post,
-            requested: false,
-            fresh: None,
-            body: None,
-        });
+        return Ok(Loaded::new(post, false));
     }
     let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
     let post = Post::from_bytes_with(display, bytes, Depth::Outline);
@@ -387,10 +392,8 @@ fn load_outline(
         .is_none()
         .then(|| (stamp, index::skeleton_of(&post, regexes)));
     Ok(Loaded {
-        post,
-        requested: false,
         fresh,
-        body: None,
+        ..Loaded::new(post, false)
     })
 }
 

@@ -587,7 +587,7 @@ mod tests {
         let cut = &collections[0].posts[0];
 
         let regexes = crate::index::series_regexes(&settings);
-        let patterns: Vec<Arc<str>> = regexes.iter().map(|r| Arc::from(r.as_str())).collect();
+        let patterns = crate::index::patterns(&regexes);
         let outline = Post::parse_with(cut.path.clone(), text.as_str(), Depth::Outline);
         let bytes = crate::index::skeleton::encode(&outline, &regexes);
         let mut served = crate::index::skeleton::decode(&bytes, &patterns).unwrap();
@@ -598,13 +598,7 @@ mod tests {
     #[test]
     fn a_post_without_front_matter_is_reported_at_its_first_line_when_cut() {
         let text = format!("\u{feff}# 标题\n\n{}", long_body(None));
-        let (dir, _) = blog(&[("a.md", &text)]);
-        std::fs::write(
-            dir.path().join("postlint.toml"),
-            "[collections.posts]\ninclude = [\"posts/*.md\"]\npreset = \"astro-paper\"\n",
-        )
-        .unwrap();
-        let settings = Settings::discover(dir.path(), None, &CliOverrides::default()).unwrap();
+        let (_dir, settings) = blog(&[("a.md", &text)]);
         let rules = [crate::rules::by_name("frontmatter-missing").unwrap()];
         let outcome = lint_with(&rules, &Request::new(&settings));
         assert_eq!(
@@ -660,21 +654,11 @@ mod tests {
 
     #[test]
     fn network_phase_asks_once_per_distinct_url_and_maps_answers_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let posts = dir.path().join("posts");
-        std::fs::create_dir_all(&posts).unwrap();
-        std::fs::write(
-            posts.join("a.md"),
-            "![x](https://cdn.example/dead.png) [y](https://ok.example/)\n",
-        )
-        .unwrap();
-        std::fs::write(posts.join("b.md"), "![x](https://cdn.example/dead.png)\n").unwrap();
-        std::fs::write(
-            dir.path().join("postlint.toml"),
-            "[collections.posts]\ninclude = [\"posts/*.md\"]\n",
-        )
-        .unwrap();
-        let settings = Settings::discover(dir.path(), None, &CliOverrides::default()).unwrap();
+        let a = "![x](https://cdn.example/dead.png) [y](https://ok.example/)\n";
+        let (_dir, settings) = blog(&[
+            ("a.md", a),
+            ("b.md", "![x](https://cdn.example/dead.png)\n"),
+        ]);
         let checker = FakeChecker(Mutex::new(Vec::new()));
         let request = Request {
             checker: Some(&checker),
@@ -699,15 +683,12 @@ mod tests {
             [("a.md", Span::new(5, 33)), ("b.md", Span::new(5, 33))]
         );
         // Reported from the whole text (posts are not cut in network runs).
-        let a = outcome
+        let a_path = outcome
             .sources
             .keys()
             .find(|p| p.ends_with("a.md"))
             .unwrap();
-        assert_eq!(
-            &*outcome.sources[a].text,
-            std::fs::read_to_string(posts.join("a.md")).unwrap()
-        );
+        assert_eq!(&*outcome.sources[a_path].text, a);
 
         // Offline (no checker): the network phase does not run.
         let offline = Request::new(&settings);

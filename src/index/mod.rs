@@ -143,7 +143,7 @@ impl Index {
         Index {
             dir: dir.to_owned(),
             key,
-            patterns: regexes.iter().map(|r| Arc::from(r.as_str())).collect(),
+            patterns: patterns(regexes),
             stored,
             slots,
             fresh: HashMap::new(),
@@ -257,6 +257,11 @@ pub fn series_regexes(settings: &Settings) -> Vec<Regex> {
         }
     }
     regexes
+}
+
+/// What skeletons file each regex's first match under: its pattern.
+pub fn patterns(regexes: &[Regex]) -> Vec<Arc<str>> {
+    regexes.iter().map(|r| Arc::from(r.as_str())).collect()
 }
 
 /// The stored form of `post`, cut for `regexes` (see [`series_regexes`]).

@@ -492,7 +492,7 @@ mod tests {
     use crate::series::{GREETINGS, Series, number_regex};
 
     fn patterns() -> Vec<Arc<str>> {
-        regexes().iter().map(|r| Arc::from(r.as_str())).collect()
+        crate::index::patterns(&regexes())
     }
 
     fn regexes() -> Vec<Regex> {

@@ -80,7 +80,7 @@ pub fn view(collection: &Collection, outcome: &Outcome) -> Option<SeriesView> {
     posts.sort_by(|a, b| {
         (a.number.is_none(), a.number, &a.path).cmp(&(b.number.is_none(), b.number, &b.path))
     });
-    let next = collection.next_series_number().unwrap_or(series.start);
+    let next = collection.next_series_number()?;
     Some(SeriesView {
         collection: collection.name.clone(),
         sources: sources

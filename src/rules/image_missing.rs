@@ -1,6 +1,7 @@
 //! `image-missing`: a local image that does not exist (or exists only with another letter case).
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use super::{BodyContext, Rule, declare_rule};
@@ -23,6 +24,8 @@ impl Rule for ImageMissing {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let images = ctx.images();
+        // The folders served at the site root, found once per post and only when needed.
+        let public = OnceCell::new();
         for (url, span) in images {
             let Some(path) = urls::local_path(url) else {
                 continue;
@@ -32,7 +35,7 @@ impl Rule for ImageMissing {
             } else {
                 Cow::Borrowed(path)
             };
-            let candidates = candidates(ctx, &decoded);
+            let candidates = candidates(ctx, &public, &decoded);
             let mut wrong_case = None;
             let mut found = false;
             for candidate in &candidates {
@@ -57,22 +60,17 @@ impl Rule for ImageMissing {
     }
 }
 
-/// Where the site generator would look for `path`.
-fn candidates(ctx: &BodyContext<'_>, path: &str) -> Vec<PathBuf> {
+/// Where the site generator would look for `path`; `public` holds [`public_folders`] once
+/// asked for.
+fn candidates(ctx: &BodyContext<'_>, public: &OnceCell<Vec<PathBuf>>, path: &str) -> Vec<PathBuf> {
     let settings = ctx.settings;
     if let Some(absolute) = path.strip_prefix('/') {
-        // Only the root is normalized: most image paths are plain names below it.
-        let under =
-            |root: &Path| crate::discover::join_normal(&crate::discover::normalize(root), absolute);
-        return if settings.site.public.is_empty() {
-            ctx.preset
-                .public_roots()
-                .iter()
-                .map(|r| under(&settings.root.join(r)))
-                .collect()
-        } else {
-            settings.site.public.iter().map(|r| under(r)).collect()
-        };
+        // Most image paths are plain names below a normal folder: joined, not normalized.
+        return public
+            .get_or_init(|| public_folders(ctx))
+            .iter()
+            .map(|folder| crate::discover::join_normal(folder, absolute))
+            .collect();
     }
     // Astro's import aliases (tsconfig `@/*` and `@assets/*`, `~/*` in some themes).
     for (alias, target) in [("@/", "src"), ("~/", "src"), ("@assets/", "src/assets")] {
@@ -89,4 +87,19 @@ fn candidates(ctx: &BodyContext<'_>, path: &str) -> Vec<PathBuf> {
         found.push(crate::discover::normalize(&settings.root.join(path)));
     }
     found
+}
+
+/// The folders served at the site root, normalized: configured, or the preset's.
+fn public_folders(ctx: &BodyContext<'_>) -> Vec<PathBuf> {
+    let settings = ctx.settings;
+    let normal = |folder: &Path| crate::discover::normalize(folder);
+    if settings.site.public.is_empty() {
+        ctx.preset
+            .public_roots()
+            .iter()
+            .map(|r| normal(&settings.root.join(r)))
+            .collect()
+    } else {
+        settings.site.public.iter().map(|f| normal(f)).collect()
+    }
 }

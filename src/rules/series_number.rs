@@ -54,7 +54,9 @@ impl Rule for SeriesNumber {
             out.push(diagnostic);
         }
         let Some(agreed) = member.number else {
-            let next = collection.next_series_number().unwrap_or(series.start);
+            let Some(next) = collection.next_series_number() else {
+                return;
+            };
             let (span, message) = match series.greeting_without_number(ctx.post) {
                 Some(span) => (
                     span,
