@@ -222,6 +222,18 @@ mod tests {
     }
 
     #[test]
+    fn directives_past_a_text_that_ends_early_count_only_when_file_wide() {
+        // A file changed during a run is reported from the shorter text first loaded, with the
+        // directives its longer text had.
+        let whole = "X\n\n<!-- postlint-disable-line a -->\n<!-- postlint-disable-file b -->\n";
+        let found = directives(&Post::parse("a.md", whole));
+        let cut = Post::parse("a.md", "X\n");
+        let suppressions = Suppressions::with_directives(&cut, found);
+        assert!(!suppressions.is_suppressed("a", 0), "a line past the text");
+        assert!(suppressions.is_suppressed("b", 0), "the whole file");
+    }
+
+    #[test]
     fn yaml_comment_disables_its_line() {
         let text = "---\ntitle: \"a # not\" # postlint-disable-line field-type\nslug: x\n---\n";
         assert!(suppressed(text, "field-type", "title"));
