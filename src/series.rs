@@ -185,7 +185,7 @@ fn first_number(
     regex: &Regex,
     text: &str,
     offset: usize,
-    skip: impl Fn(Span) -> bool,
+    mut skip: impl FnMut(Span) -> bool,
 ) -> Option<NumberMatch> {
     for captures in regex.captures_iter(text) {
         let whole = captures.get(0)?;
@@ -216,6 +216,16 @@ pub struct NumberMatch {
 
 /// The first match of `regex` in the body of `post` outside code and HTML comments.
 pub fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
+    body_number_with(regex, post, |span| post.in_code_or_comment(span))
+}
+
+/// [`body_number`], asking `in_code_or_comment` where code and comments are (an outline may be
+/// made only as far as the search goes).
+pub(crate) fn body_number_with(
+    regex: &Regex,
+    post: &Post,
+    in_code_or_comment: impl FnMut(Span) -> bool,
+) -> Option<NumberMatch> {
     // A post from the outline index comes with the answers for the index's regexes.
     if let Some((_, known)) = post
         .known_numbers
@@ -225,33 +235,44 @@ pub fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
         return known.clone();
     }
     let body = post.body.span;
-    first_number(regex, &post.source[body.range()], body.start, |span| {
-        post.in_code_or_comment(span)
-    })
+    first_number(
+        regex,
+        &post.source[body.range()],
+        body.start,
+        in_code_or_comment,
+    )
 }
 
 /// Where in the body series detection and membership find what they read: from the first to the
 /// last of `found` (the first match of each body regex, see [`body_number`]) and of a numberless
 /// greeting (`None` when there is none). The outline index keeps only this part of a body.
-pub fn read_range(post: &Post, found: &[Option<NumberMatch>]) -> Option<Span> {
+/// `in_code` says where code is.
+pub(crate) fn read_range(
+    post: &Post,
+    found: &[Option<NumberMatch>],
+    in_code: impl FnMut(Span) -> bool,
+) -> Option<Span> {
     found
         .iter()
         .flatten()
         .map(|m| m.whole)
-        .chain(loose_greeting_without_number(post).map(|(whole, _)| whole))
+        .chain(loose_greeting_without_number(post, in_code).map(|(whole, _)| whole))
         .reduce(|a, b| Span::new(a.start.min(b.start), a.end.max(b.end)))
 }
 
 /// A greeting whose number is missing or unreadable (`第 n 封信` in a template): the whole
 /// greeting and its number.
-fn loose_greeting_without_number(post: &Post) -> Option<(Span, Span)> {
+fn loose_greeting_without_number(
+    post: &Post,
+    mut in_code: impl FnMut(Span) -> bool,
+) -> Option<(Span, Span)> {
     let body = post.body.span;
     let text = &post.source[body.range()];
     let at = |m: regex::Match<'_>| Span::new(body.start + m.start(), body.start + m.end());
     LOOSE_GREETING.captures_iter(text).find_map(|c| {
         let (whole, group) = (at(c.get(0)?), c.get(1)?);
         let span = at(group);
-        (!post.in_code(span) && parse_number(group.as_str()).is_none()).then_some((whole, span))
+        (parse_number(group.as_str()).is_none() && !in_code(span)).then_some((whole, span))
     })
 }
 
@@ -352,7 +373,7 @@ impl Series {
     /// A greeting whose number is missing or unreadable (`第 n 封信` in a template), for spans and membership.
     pub fn greeting_without_number(&self, post: &Post) -> Option<Span> {
         self.body.as_ref()?;
-        loose_greeting_without_number(post).map(|(_, number)| number)
+        loose_greeting_without_number(post, |span| post.in_code(span)).map(|(_, number)| number)
     }
 }
 

@@ -22,9 +22,10 @@ pub fn load(request: &Request<'_>, errors: &mut Vec<String>) -> Vec<Collection> 
 }
 
 /// [`load`], running `phase` on each requested post as it is read: the post is parsed in full for
-/// it, then kept as an outline ([`Post::into_outline`]) cut as the outline index cuts posts
-/// ([`skeleton::outline`]) unless a report or a later read of the file could not do without its
-/// text. Returns what phase 1 found, parallel to the posts.
+/// it, then kept cut as the outline index cuts posts ([`skeleton::outline`], which outlines only
+/// the lines the cut needs), or whole as an outline ([`Post::into_outline`]) when a report or a
+/// later read of the file could not do without its text. Returns what phase 1 found, parallel
+/// to the posts.
 pub(crate) fn load_with(
     request: &Request<'_>,
     phase: Option<&BodyPhase<'_>>,
@@ -168,9 +169,8 @@ pub(crate) fn load_with(
                     || body.found_something()
                     || !post.syntax.is_empty()
                     || post.encoding.is_some();
-                let post = post.into_outline();
                 let kept = if whole {
-                    post
+                    post.into_outline()
                 } else {
                     skeleton::outline(post, &regexes, &patterns)
                 };

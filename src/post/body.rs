@@ -4,17 +4,10 @@
 //! It gives no span for a link's URL, so [`destination`] scans it from the construct's text.
 
 use std::cell::RefCell;
-use std::sync::LazyLock;
-
-use memchr::memmem::Finder;
 
 use pulldown_cmark::{BrokenLink, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::diagnostic::Span;
-
-// Searchers built once: building one per search cost more than the search.
-static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!--"));
-static COMMENT_CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-->"));
 
 /// What the parser found in a body.
 #[derive(Clone, Debug, Default)]
@@ -258,78 +251,6 @@ pub fn normalize_label(label: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
-}
-
-/// The outline of a body without the Markdown parser: fenced code blocks, HTML comments outside
-/// them, and ATX headings (`# …`). Collection rules need no more of posts nobody asked about.
-pub fn outline(text: &str, start: usize) -> Body {
-    let mut body = Body {
-        span: Span::new(start, text.len()),
-        ..Body::default()
-    };
-    // (fence character, fence length, where the block starts)
-    let mut fence: Option<(u8, usize, usize)> = None;
-    let mut pos = start;
-    while pos < text.len() {
-        // Lines found with memchr: the generic `split_inclusive` cost two thirds of this scan.
-        let line_start = pos;
-        pos = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i + 1);
-        let line = &text[line_start..pos];
-        let trimmed = line.trim_start_matches(' ');
-        let indent = line.len() - trimmed.len();
-        let marker = trimmed.bytes().next().filter(|b| matches!(b, b'`' | b'~'));
-        let run = marker.map_or(0, |m| trimmed.bytes().take_while(|b| *b == m).count());
-        match (fence, marker) {
-            (None, Some(m)) if indent <= 3 && run >= 3 => fence = Some((m, run, line_start)),
-            (Some((m, len, from)), Some(c))
-                if c == m && run >= len && trimmed[run..].trim().is_empty() =>
-            {
-                body.code.push(Span::new(
-                    from,
-                    line_start + line.trim_end_matches(['\n', '\r']).len(),
-                ));
-                fence = None;
-            }
-            (None, _) if indent <= 3 && trimmed.starts_with('#') => {
-                let level = trimmed.bytes().take_while(|b| *b == b'#').count();
-                let rest = &trimmed[level..];
-                if level <= 6 && (rest.starts_with([' ', '\t']) || rest.trim().is_empty()) {
-                    let text = rest.trim().trim_end_matches('#').trim_end().to_owned();
-                    let end = line_start + line.trim_end_matches(['\n', '\r']).len();
-                    body.headings.push(Heading {
-                        level: level as u8,
-                        text,
-                        span: Span::new(line_start, end),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some((_, _, from)) = fence {
-        body.code.push(Span::new(from, text.len()));
-    }
-    let mut search = start;
-    while let Some(found) = COMMENT_OPEN.find(&text.as_bytes()[search..]) {
-        let at = search + found;
-        let Some(close) = COMMENT_CLOSE.find(&text.as_bytes()[at + 4..]) else {
-            break;
-        };
-        let end = at + 4 + close + 3;
-        let span = Span::new(at, end);
-        if !body
-            .code
-            .iter()
-            .any(|code| code.contains(Span::new(at, at)))
-        {
-            body.html_comments.push(HtmlComment {
-                span,
-                text: text[at + 4..at + 4 + close].trim().to_owned(),
-            });
-        }
-        search = end;
-    }
-    body
 }
 
 fn link_kind(link_type: LinkType) -> Option<LinkKind> {
@@ -654,22 +575,6 @@ mod tests {
         // Found by the property tests: `<?𑎸` made a slice cut a four-byte character.
         let body = parse("<?\u{113b8}x\n\n<img\u{113b8} src=a>\n", 0);
         assert!(body.links.is_empty());
-    }
-
-    #[test]
-    fn the_outline_agrees_with_the_parser_on_code_comments_and_headings() {
-        let text = "# 第 1 期 #\n\ntext <!-- postlint-disable-next-line a -->\n\n```md\n# not a heading\n<!-- not a comment -->\n```\n\n## Two\n\n~~~~\ncode\n~~~~\n";
-        let (full, outline) = (parse(text, 0), outline(text, 0));
-        assert_eq!(outline.code, full.code);
-        assert_eq!(outline.html_comments, full.html_comments);
-        let headings = |b: &Body| {
-            b.headings
-                .iter()
-                .map(|h| (h.level, h.text.clone()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(headings(&outline), headings(&full));
-        assert_eq!(outline.headings[0].text, "第 1 期");
     }
 
     #[test]

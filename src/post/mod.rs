@@ -3,6 +3,7 @@
 pub mod body;
 pub mod front_matter;
 pub mod line_index;
+pub mod outline;
 pub mod split;
 mod toml;
 mod yaml;
@@ -204,7 +205,7 @@ impl Post {
         };
         let body = match depth {
             Depth::Full => body::parse(&source, body_start),
-            Depth::Outline | Depth::Skeleton => body::outline(&source, body_start),
+            Depth::Outline | Depth::Skeleton => outline::outline(&source, body_start),
         };
         Post {
             path: path.into(),
@@ -240,7 +241,7 @@ impl Post {
     /// gives the same series facts whichever way it was loaded.
     pub fn into_outline(self) -> Post {
         Post {
-            body: body::outline(&self.source, self.body.span.start),
+            body: outline::outline(&self.source, self.body.span.start),
             depth: Depth::Outline,
             ..self
         }
