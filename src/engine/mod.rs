@@ -200,12 +200,7 @@ fn lint_phases(
                     let post = &collection.posts[index];
                     let body = body
                         .unwrap_or_else(|| phase.run(&post.with_full_body(), collection.preset));
-                    let ctx = PostContext {
-                        post,
-                        index,
-                        collection,
-                        settings,
-                    };
+                    let ctx = PostContext::new(post, index, collection, settings);
                     let mut diagnostics = body.diagnostics;
                     for rule in rules {
                         rule.check_post(&ctx, &mut diagnostics);
@@ -402,12 +397,7 @@ fn network_phase(
     let mut out = Vec::new();
     for ((collection_index, index, rule_index), urls) in wanted {
         let collection = &collections[collection_index];
-        let ctx = PostContext {
-            post: &collection.posts[index],
-            index,
-            collection,
-            settings,
-        };
+        let ctx = PostContext::new(&collection.posts[index], index, collection, settings);
         let answers: Vec<_> = urls
             .into_iter()
             .filter_map(|u| statuses.get(&u.url).cloned().map(|s| (u, s)))

@@ -30,11 +30,8 @@ static HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"http"));
 impl Rule for BareUrl {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let source = &ctx.post.source;
-        for &run in &ctx.post.body.plain_text {
+        for run in ctx.plain_text_holding(&HINT) {
             let text = &source[run.range()];
-            if HINT.find(text.as_bytes()).is_none() {
-                continue;
-            }
             for m in BARE.find_iter(text) {
                 // Sentence punctuation after a URL is not part of it.
                 let url = m

@@ -3,7 +3,6 @@
 use jiff::civil::Date;
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::published;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -23,7 +22,7 @@ impl Rule for DateFilename {
             return;
         };
         let zone = &ctx.settings.site.timezone;
-        if let Some(date) = published(ctx.post, ctx.collection) {
+        if let Some(date) = ctx.published() {
             let Ok(parsed) = &date.parsed else { return };
             let day = parsed.day_in(zone);
             if day != file_day {

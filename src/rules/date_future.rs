@@ -3,7 +3,7 @@
 use jiff::SignedDuration;
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::{is_draft, published};
+use crate::dates::is_draft;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -34,7 +34,7 @@ impl Rule for DateFuture {
             .and_then(toml::Value::as_integer)
             .unwrap_or(DEFAULT_MARGIN_MINUTES);
         let now = ctx.settings.now;
-        if let Some(date) = published(ctx.post, ctx.collection) {
+        if let Some(date) = ctx.published() {
             let Ok(parsed) = &date.parsed else { return };
             let ahead = parsed.timestamp().duration_since(now);
             if ahead <= SignedDuration::from_mins(margin) {

@@ -1,7 +1,6 @@
 //! `date-invalid`: a date field that cannot be parsed or cannot exist.
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::post_dates;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -17,7 +16,7 @@ declare_rule! {
 
 impl Rule for DateInvalid {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        for date in post_dates(ctx.post, &ctx.collection.schema) {
+        for date in ctx.dates() {
             let Err(error) = &date.parsed else { continue };
             let help = match (&error.suggestion, &date.field.format) {
                 (_, Some(format)) => format!("write the date in the format `{format}`"),

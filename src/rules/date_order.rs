@@ -1,7 +1,6 @@
 //! `date-order`: a post modified before it was published.
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::post_dates;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -20,7 +19,7 @@ impl Rule for DateOrder {
         let (published_key, Some(modified_key)) = ctx.collection.preset.date_fields() else {
             return;
         };
-        let dates = post_dates(ctx.post, &ctx.collection.schema);
+        let dates = ctx.dates();
         let find = |key: &str| {
             dates
                 .iter()

@@ -4,7 +4,7 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
 use super::{PostContext, Rule, declare_rule};
-use crate::dates::{ParsedDate, post_dates};
+use crate::dates::ParsedDate;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 
 declare_rule! {
@@ -33,7 +33,7 @@ impl Rule for DateTimezone {
                 site.timezone.clone(),
             )
         });
-        for date in post_dates(ctx.post, &ctx.collection.schema) {
+        for date in ctx.dates() {
             let Ok(ParsedDate::Civil(civil)) = &date.parsed else {
                 continue;
             };

@@ -27,9 +27,13 @@ mod slug_duplicate;
 mod slug_format;
 mod suppression_invalid;
 
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 
+use memchr::memmem::Finder;
+
 use crate::collection::Collection;
+use crate::dates::PostDate;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
 use crate::post::{Post, Value};
@@ -141,6 +145,32 @@ impl<'a> BodyContext<'a> {
             .unwrap_or_else(|| crate::suppress::directives(self.post))
     }
 
+    /// The plain-text runs of the body (see [`crate::post::Body::plain_text`]) that hold
+    /// `needle`, in order. One search of the body: most runs hold nothing a rule looks for, and
+    /// a search per run cost more than the search.
+    pub fn plain_text_holding(&self, needle: &Finder<'_>) -> Vec<Span> {
+        let body = &self.post.body;
+        let runs = &body.plain_text;
+        let text = &self.post.source.as_bytes()[body.span.range()];
+        let mut holding = Vec::new();
+        let mut next = 0;
+        for found in needle.find_iter(text) {
+            let start = body.span.start + found;
+            let end = start + needle.needle().len();
+            // Runs are in order and apart: skip those that end before this match does.
+            while runs.get(next).is_some_and(|run| run.end < end) {
+                next += 1;
+            }
+            if let Some(run) = runs.get(next)
+                && run.start <= start
+            {
+                holding.push(*run);
+                next += 1;
+            }
+        }
+        holding
+    }
+
     /// Every image the post shows: body images, then the preset's image fields (a string or a
     /// list of strings), each with the span of its URL.
     pub fn images(&self) -> Vec<(&'a str, Span)> {
@@ -179,6 +209,38 @@ pub struct PostContext<'a> {
     pub index: usize,
     pub collection: &'a Collection,
     pub settings: &'a Settings,
+    dates: OnceCell<Vec<PostDate<'a>>>,
+}
+
+impl<'a> PostContext<'a> {
+    pub fn new(
+        post: &'a Post,
+        index: usize,
+        collection: &'a Collection,
+        settings: &'a Settings,
+    ) -> Self {
+        PostContext {
+            post,
+            index,
+            collection,
+            settings,
+            dates: OnceCell::new(),
+        }
+    }
+
+    /// The post's date fields that hold text, parsed ([`crate::dates::post_dates`]): once for
+    /// all the date rules.
+    pub fn dates(&self) -> &[PostDate<'a>] {
+        self.dates
+            .get_or_init(|| crate::dates::post_dates(self.post, &self.collection.schema))
+    }
+
+    /// The publication date (the preset's publication field), as [`crate::dates::published`]
+    /// reads it.
+    pub fn published(&self) -> Option<&PostDate<'a>> {
+        let (published, _) = self.collection.preset.date_fields();
+        self.dates().iter().find(|date| date.key == published)
+    }
 }
 
 /// What a collection rule sees: every post of one collection, requested or not.
@@ -278,5 +340,25 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn plain_text_holding_finds_the_runs_a_search_of_each_would() {
+        let text = "http one http two [http](x) ht\\tp `http` **http**\n\nno\n\nhttp";
+        let post = Post::parse_with("a.md", text, crate::post::Depth::Full);
+        let settings = Settings::in_memory(&Default::default());
+        let disk = crate::site::Disk::default();
+        let ctx = BodyContext::new(&post, Preset::Generic, &settings, &disk);
+        let needle = Finder::new(b"http");
+        let each: Vec<Span> = post
+            .body
+            .plain_text
+            .iter()
+            .copied()
+            .filter(|run| needle.find(&text.as_bytes()[run.range()]).is_some())
+            .collect();
+        assert_eq!(ctx.plain_text_holding(&needle), each);
+        let texts: Vec<&str> = each.iter().map(|run| &text[run.range()]).collect();
+        assert_eq!(texts, ["http one http two ", "http", "http"]);
     }
 }
