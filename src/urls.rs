@@ -127,24 +127,27 @@ pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 /// no port, user or punycode. Such URLs skip the full parse, which cost more than the rest of
 /// `link-syntax` (after the host, the parser encodes rather than fails).
 fn plain_host(after_slashes: &str) -> bool {
-    // One pass over the bytes: this runs for every link of every post.
+    // One pass over the bytes up to the end of the host: this runs for every link of every post.
     let bytes = after_slashes.as_bytes();
-    let host = &bytes[..bytes
-        .iter()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(bytes.len())];
     let mut label_start = 0;
-    for (i, &b) in host.iter().enumerate() {
-        if b == b'.' {
-            if !plain_label(&host[label_start..i]) {
-                return false;
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => {}
+            b'.' => {
+                if !plain_label(&bytes[label_start..i]) {
+                    return false;
+                }
+                label_start = i + 1;
             }
-            label_start = i + 1;
-        } else if !(b.is_ascii_alphanumeric() || b == b'-') {
-            return false;
+            b'/' | b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            _ => return false,
         }
     }
-    let last = &host[label_start..];
+    let last = &bytes[label_start..end];
     plain_label(last) && last[0].is_ascii_alphabetic()
 }
 

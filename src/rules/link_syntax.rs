@@ -79,8 +79,14 @@ fn space_after_destination(rest: &[u8]) -> bool {
 }
 
 /// The matches of `regex`, a pattern that never crosses a line, on the lines of `text` holding
-/// one of `hits` (increasing offsets), each with the offset of its line.
-fn on_lines<'t>(regex: &Regex, text: &'t str, hits: &[usize]) -> Vec<(usize, Captures<'t>)> {
+/// one of `hits` (increasing offsets), each with the offset of its line. Lines `hidden` says lie
+/// in code or a comment (as `start..end` of `text`) are not searched: nothing there is reported.
+fn on_lines<'t>(
+    regex: &Regex,
+    text: &'t str,
+    hits: &[usize],
+    hidden: impl Fn(usize, usize) -> bool,
+) -> Vec<(usize, Captures<'t>)> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     let mut next_line = 0;
@@ -90,7 +96,9 @@ fn on_lines<'t>(regex: &Regex, text: &'t str, hits: &[usize]) -> Vec<(usize, Cap
         }
         let start = start_of_line(text, hit);
         let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
-        found.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
+        if !hidden(start, end) {
+            found.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
+        }
         next_line = end + 1;
     }
     found
@@ -115,9 +123,14 @@ impl Rule for LinkSyntax {
             Span::new(start + m.start(), start + m.end())
         };
         let hints = Hints::of(text.as_bytes());
+        // A line of a code block (or a comment): every match on it would be skipped.
+        let hidden = |start: usize, end: usize| {
+            let line = Span::new(body.span.start + start, body.span.start + end);
+            post.in_code_or_comment(line)
+        };
         let mut reversed_labels = Vec::new();
 
-        for (line, c) in on_lines(&REVERSED, text, &hints.reversed) {
+        for (line, c) in on_lines(&REVERSED, text, &hints.reversed, hidden) {
             let at = |m| at(line, m);
             let (whole, label, target) = (at(c.get(0).unwrap()), &c[1], &c[2]);
             if !outside(whole)
@@ -146,7 +159,7 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        for (line, c) in on_lines(&SPACED, text, &hints.spaced) {
+        for (line, c) in on_lines(&SPACED, text, &hints.spaced, hidden) {
             let whole = at(line, c.get(0).unwrap());
             if !outside(whole) || in_link(whole) || !urls::looks_like_url_or_path(&c[2]) {
                 continue;
@@ -170,7 +183,7 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        for (line, c) in on_lines(&SPACE_IN_URL, text, &hints.space_in_url) {
+        for (line, c) in on_lines(&SPACE_IN_URL, text, &hints.space_in_url, hidden) {
             let at = |m| at(line, m);
             let whole = at(c.get(0).unwrap());
             let rest = c[3].trim_start();
