@@ -330,7 +330,14 @@ fn destination(text: &str, from: usize, limit: usize) -> Option<Span> {
     let start = i;
     let mut depth = 0usize;
     while i < limit {
-        match bytes[i] {
+        let b = bytes[i];
+        // Most bytes of a URL: past `)` in ASCII (so neither white space, a control character
+        // nor a parenthesis), and not `\` or DEL.
+        if b > b')' && b != b'\\' && b != 0x7f {
+            i += 1;
+            continue;
+        }
+        match b {
             b'\\' if i + 1 < limit => i += 1,
             b'(' => depth += 1,
             b')' if depth == 0 => break,

@@ -82,7 +82,7 @@ fn space_after_destination(rest: &[u8]) -> bool {
 /// one of `hits` (increasing offsets), each with the offset of its line. Lines `hidden` says lie
 /// in code or a comment (as `start..end` of `text`) are not searched: nothing there is reported.
 fn on_lines<'t>(
-    regex: &Regex,
+    regex: &LazyLock<Regex>,
     text: &'t str,
     hits: &[usize],
     hidden: impl Fn(usize, usize) -> bool,
@@ -90,6 +90,7 @@ fn on_lines<'t>(
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     let mut next_line = 0;
+    // The regex is compiled at its first use: most saves of most posts never need it.
     for &hit in hits {
         if hit < next_line {
             continue;
