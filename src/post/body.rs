@@ -113,8 +113,11 @@ pub fn parse(text: &str, start: usize) -> Body {
         | Options::ENABLE_TASKLISTS;
     let mut events =
         Parser::new_with_broken_link_callback(src, options, Some(callback)).into_offset_iter();
+    // Sized for a typical post: growing these one push at a time reallocated them several times.
     let mut body = Body {
         span: Span::new(start, text.len()),
+        links: Vec::with_capacity(16),
+        plain_text: Vec::with_capacity(32),
         ..Body::default()
     };
     // Open links and headings collect the text inside them.
@@ -246,11 +249,22 @@ pub fn parse(text: &str, start: usize) -> Body {
 
 /// Reference labels match case-insensitively with runs of white space collapsed (CommonMark).
 pub fn normalize_label(label: &str) -> String {
-    label
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut words = label.split_whitespace();
+    let mut joined = String::with_capacity(label.len());
+    if let Some(first) = words.next() {
+        joined.push_str(first);
+    }
+    for word in words {
+        joined.push(' ');
+        joined.push_str(word);
+    }
+    // Lower case for the whole text at once: a final sigma depends on what follows it.
+    if joined.is_ascii() {
+        joined.make_ascii_lowercase();
+        joined
+    } else {
+        joined.to_lowercase()
+    }
 }
 
 fn link_kind(link_type: LinkType) -> Option<LinkKind> {
@@ -584,6 +598,15 @@ mod tests {
         // Found by the property tests: `<?𑎸` made a slice cut a four-byte character.
         let body = parse("<?\u{113b8}x\n\n<img\u{113b8} src=a>\n", 0);
         assert!(body.links.is_empty());
+    }
+
+    #[test]
+    fn labels_normalize_as_commonmark_matches_them() {
+        for label in ["  Foo\tBAR \n baz ", "", "ΟΔΟΣ Σ", "Straße ẞ", "a"] {
+            let joined = label.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(normalize_label(label), joined.to_lowercase(), "{label:?}");
+        }
+        assert_eq!(normalize_label("  Foo\tBAR \n baz "), "foo bar baz");
     }
 
     #[test]
