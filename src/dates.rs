@@ -181,7 +181,9 @@ fn utc_instant(text: &str) -> Option<Timestamp> {
     }
     let number = |from: usize, to: usize| {
         b[from..to].iter().try_fold(0i16, |n, digit| {
-            digit.is_ascii_digit().then(|| n * 10 + i16::from(digit - b'0'))
+            digit
+                .is_ascii_digit()
+                .then(|| n * 10 + i16::from(digit - b'0'))
         })
     };
     let two = |from: usize| number(from, from + 2).and_then(|n| i8::try_from(n).ok());
