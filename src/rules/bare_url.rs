@@ -2,7 +2,6 @@
 
 use std::sync::LazyLock;
 
-use memchr::memmem::Finder;
 use regex::Regex;
 
 use super::{BodyContext, Rule, declare_rule};
@@ -25,12 +24,11 @@ static BARE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What every [`BARE`] match holds, searched first: most plain-text runs hold no URL, and a
 /// substring search costs less than starting the regex on each of them.
-static HINT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"http"));
 
 impl Rule for BareUrl {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let source = &ctx.post.source;
-        for run in ctx.plain_text_holding(&HINT) {
+        for &run in ctx.plain_text_with_http() {
             let text = &source[run.range()];
             for m in BARE.find_iter(text) {
                 // Sentence punctuation after a URL is not part of it.

@@ -272,8 +272,11 @@ impl Rule for LinkSyntax {
         }
         // Definitions nobody uses still publish a broken URL nowhere; `reference-unused` says so.
 
-        for run in ctx.plain_text_holding(&PSEUDO_HINT) {
+        for &run in ctx.plain_text_with_http() {
             let run_text = &source[run.range()];
+            if PSEUDO_HINT.find(run_text.as_bytes()).is_none() {
+                continue;
+            }
             for c in PSEUDO.captures_iter(run_text) {
                 let m = c.get(0).unwrap();
                 // The word glued to `(`: back up to its start.
