@@ -22,8 +22,8 @@ static BARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"https?://[^\s<>()\[\]（）【】，。、；：！？「」]+").expect("valid regex")
 });
 
-/// What every [`BARE`] match holds, searched first: most plain-text runs hold no URL, and a
-/// substring search costs less than starting the regex on each of them.
+// Every match holds `http`: the regex runs only on the plain-text runs that do
+// (`BodyContext::plain_text_with_http`), most runs hold no URL.
 
 impl Rule for BareUrl {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
