@@ -280,7 +280,7 @@ fn lint_phases(
                         requested.insert(post.path());
                     }
                     if !*asked || post.depth == Depth::Skeleton {
-                        cut.push(post);
+                        cut.push((post, *asked));
                     }
                 }
             }
@@ -339,19 +339,21 @@ fn lint_phases(
     outcome
 }
 
-/// Posts that findings point into, cut or nobody asked about, read whole again and parsed in
-/// full: reports need the whole text, and suppressions of posts nobody asked about need the full
-/// parse (an outline takes a directive shown in a code span for a real one). A file whose text
-/// no longer starts as the loaded one did keeps what was loaded (the spans were computed on it);
-/// below a cut, a change made during the run is not seen.
-fn reread(posts: &[&Post]) -> Vec<Post> {
+/// Posts that findings point into, cut or nobody asked about (with whether they were asked
+/// about), read whole again: reports need the whole text, and suppressions of posts nobody asked
+/// about need the full parse (an outline takes a directive shown in a code span for a real one).
+/// A post asked about had its directives found by phase 1: its outline is enough. A file whose
+/// text no longer starts as the loaded one did keeps what was loaded (the spans were computed on
+/// it); below a cut, a change made during the run is not seen.
+fn reread(posts: &[(&Post, bool)]) -> Vec<Post> {
     // On both cores: a whole-blog run reads again every post with a finding.
     posts
         .par_iter()
-        .map(|loaded| {
+        .map(|&(loaded, asked)| {
+            let depth = if asked { Depth::Outline } else { Depth::Full };
             std::fs::read(loaded.path())
                 .ok()
-                .map(|bytes| Post::from_bytes_with(loaded.path(), bytes, Depth::Full))
+                .map(|bytes| Post::from_bytes_with(loaded.path(), bytes, depth))
                 .filter(|post| post.source.starts_with(&*loaded.source))
                 .unwrap_or_else(|| match loaded.depth {
                     // Its body start is lost: the cut text parsed again would be read wrong.
