@@ -127,29 +127,57 @@ pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 /// no port, user or punycode. Such URLs skip the full parse, which cost more than the rest of
 /// `link-syntax` (after the host, the parser encodes rather than fails).
 fn plain_host(after_slashes: &str) -> bool {
-    // One pass over the bytes up to the end of the host: this runs for every link of every post.
+    // One pass over the bytes up to the end of the host, a table lookup each: this runs for
+    // every link of every post.
     let bytes = after_slashes.as_bytes();
     let mut label_start = 0;
     let mut end = bytes.len();
     for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => {}
-            b'.' => {
+        match HOST_BYTES[usize::from(b)] {
+            HostByte::Label => {}
+            HostByte::Dot => {
                 if !plain_label(&bytes[label_start..i]) {
                     return false;
                 }
                 label_start = i + 1;
             }
-            b'/' | b'?' | b'#' => {
+            HostByte::End => {
                 end = i;
                 break;
             }
-            _ => return false,
+            HostByte::Other => return false,
         }
     }
     let last = &bytes[label_start..end];
     plain_label(last) && last[0].is_ascii_alphabetic()
 }
+
+/// What a byte is to [`plain_host`].
+#[derive(Clone, Copy)]
+enum HostByte {
+    /// A letter, digit or `-`.
+    Label,
+    Dot,
+    /// `/`, `?` or `#`: the host ends.
+    End,
+    Other,
+}
+
+static HOST_BYTES: [HostByte; 256] = {
+    let mut table = [HostByte::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => HostByte::Label,
+            b'.' => HostByte::Dot,
+            b'/' | b'?' | b'#' => HostByte::End,
+            _ => HostByte::Other,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// A host label of letters, digits and `-` (already checked), not empty and not punycode.
 fn plain_label(label: &[u8]) -> bool {

@@ -156,7 +156,10 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
 
 /// `pattern`, `min-length` and `max-length` of a field whose value has the right type.
 fn constraints(key: &str, field: &Field, node: &Node, out: &mut Vec<Mismatch>) {
+    // Characters are counted only for a field with a length limit: most have none.
+    let limited = field.min_length.is_some() || field.max_length.is_some();
     let length = match &node.value {
+        _ if !limited => None,
         Value::Str(s, _) => Some((s.chars().count(), "characters")),
         Value::List(items) => Some((items.len(), "items")),
         _ => None,
