@@ -166,14 +166,6 @@ proptest! {
     }
 
     #[test]
-    fn plain_text_runs_are_in_order_and_apart(text in post()) {
-        // Rules find what runs hold with one search of the body (`plain_text_holding`), which
-        // sweeps the runs in order.
-        let runs = postlint::post::body::parse(&text, 0).plain_text;
-        prop_assert!(runs.windows(2).all(|w| w[0].end < w[1].start), "{:?}", runs);
-    }
-
-    #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let diagnostics = postlint::lint_bytes(&SETTINGS, "a.md", bytes, Preset::AstroPaper).1;

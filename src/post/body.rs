@@ -26,6 +26,18 @@ pub struct Body {
     pub plain_text: Vec<Span>,
 }
 
+impl Body {
+    /// Whether `span` lies inside a code block or code span.
+    pub fn in_code(&self, span: Span) -> bool {
+        self.code.iter().any(|code| code.contains(span))
+    }
+
+    /// Whether `span` lies inside code or an HTML comment (text nobody reads as Markdown).
+    pub fn in_code_or_comment(&self, span: Span) -> bool {
+        self.in_code(span) || self.html_comments.iter().any(|c| c.span.contains(span))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkKind {
     /// `[text](url)`

@@ -277,17 +277,12 @@ impl Post {
 
     /// Whether `span` lies inside a code block or code span of the body.
     pub fn in_code(&self, span: Span) -> bool {
-        self.body.code.iter().any(|code| code.contains(span))
+        self.body.in_code(span)
     }
 
     /// Whether `span` lies inside code or an HTML comment (text nobody reads as Markdown).
     pub fn in_code_or_comment(&self, span: Span) -> bool {
-        self.in_code(span)
-            || self
-                .body
-                .html_comments
-                .iter()
-                .any(|c| c.span.contains(span))
+        self.body.in_code_or_comment(span)
     }
 
     /// Where findings about the whole post point: the opening fence, or the file's start.

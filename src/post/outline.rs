@@ -37,11 +37,11 @@ pub trait OutlineView {
 
 impl OutlineView for &Body {
     fn in_code(&mut self, span: Span) -> bool {
-        self.code.iter().any(|code| code.contains(span))
+        Body::in_code(self, span)
     }
 
     fn in_code_or_comment(&mut self, span: Span) -> bool {
-        self.in_code(span) || self.html_comments.iter().any(|c| c.span.contains(span))
+        Body::in_code_or_comment(self, span)
     }
 
     fn first_heading(&mut self) -> Option<&Heading> {
