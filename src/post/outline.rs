@@ -256,7 +256,7 @@ mod tests {
                     let mut scan = OutlineScan::new(text, 0);
                     let span = Span::new(asked, text.len().min(asked + 3));
                     let answers = (scan.in_code(span), scan.in_code_or_comment(span));
-                    let eager = ((&whole).in_code(span), (&whole).in_code_or_comment(span));
+                    let eager = (whole.in_code(span), whole.in_code_or_comment(span));
                     assert_eq!(answers, eager, "{text:?} asked at {asked}");
                     assert_eq!(scan.first_heading(), whole.headings.first());
                     let part = scan.finish_before(cut);
