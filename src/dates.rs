@@ -163,7 +163,6 @@ fn failed(e: &jiff::Error) -> DateError {
     }
 }
 
-/// `YYYY-MM-DD` at the start.
 /// `2024-02-16T08:17:52Z`, the shape nearly every post is dated in, read without the general
 /// parser: series order reads the date of every letter on every save. Anything else, and a day
 /// or time that cannot exist, is left to jiff (and its reasons).
@@ -200,6 +199,7 @@ fn utc_instant(text: &str) -> Option<Timestamp> {
     TimeZone::UTC.to_timestamp(time).ok()
 }
 
+/// `YYYY-MM-DD` at the start.
 fn iso_shaped(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 10
