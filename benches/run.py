@@ -10,6 +10,8 @@ Builds postlint and the parse floor (benches/floor.rs), generates the synthetic 
 - image checks: N URLs on one host of a loopback server answering after 20 ms, cold and warm
   cache, against the floor N x 20 ms / per-host limit, and `lychee` when it is on PATH.
 With --baseline BIN, only this build against BIN, in turns, each on its own copy of the blog.
+With --instructions, only instruction counts (valgrind's callgrind, one thread) of the floor,
+the whole blog and an editor save: the same from run to run, unlike times on a shared machine.
 Medians of --runs runs after a warm-up, the commands of a table taking turns run by run: wall
 time, CPU time, peak memory, and the median of postlint's ratio to the floor within each round. It also checks that
 postlint reports exactly the injected defects (EXPECTED.tsv). Prints Markdown for BENCHMARKS.md.
@@ -212,14 +214,53 @@ def compare(baseline, postlint, n, runs):
         print(f"| {n} | {title} | {bw:.3f} | {tw:.3f} | {bc:.3f} | {tc:.3f} | {inside} |")
 
 
+def instructions(cmd, stdin=None, cwd=None):
+    """Instructions `cmd` executes on one thread (valgrind's callgrind): unlike time, the same
+    from run to run on a noisy machine, so a change can be measured against the floor exactly."""
+    env = {**os.environ, "POSTLINT_NETWORK": "off", "RAYON_NUM_THREADS": "1"}
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                          input=stdin, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    collected = [line for line in proc.stderr.decode(errors="replace").splitlines() if "Collected :" in line]
+    if not collected:
+        raise SystemExit(f"{cmd}: no instruction count from valgrind")
+    return int(collected[-1].split()[-1].replace(",", ""))
+
+
+def count_instructions(postlint, floor, sizes):
+    """The instruction table of BENCHMARKS.md: the floor, the whole blog (every folder walked),
+    and an editor save with the outline index warm."""
+    print("| posts | command | instructions (M) | ratio to floor |")
+    print("| --- | --- | --- | --- |")
+    for n in sizes:
+        site = blog(n)
+        rel, text = first_letter(site)
+        editor = [postlint, "check", "--stdin-filename", rel, "--format", "concise"]
+        # Warm the outline index first, as a save in an editor finds it.
+        subprocess.run(editor, input=text, cwd=site, stdout=subprocess.DEVNULL, env={**os.environ, "POSTLINT_NETWORK": "off"})
+        rows = [
+            ("floor (walk, split, YAML, pulldown-cmark)", [floor, "src"], None),
+            ("postlint check --offline --no-cache", [postlint, "check", "--offline", "--no-cache", "--format", "concise", "--quiet"], None),
+            ("editor: --stdin-filename one letter, outline index", editor, text),
+        ]
+        counts = {name: instructions(cmd, stdin, site) for name, cmd, stdin in rows}
+        floor_count = counts[rows[0][0]]
+        for name, _, stdin in rows:
+            ratio = "" if stdin else f"{counts[name] / floor_count:.2f}x"
+            print(f"| {n} | {name} | {counts[name] / 1e6:.1f} | {ratio} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--urls", type=int, default=1000)
     parser.add_argument("--baseline", help="another postlint binary: compare this build with it, in turns, and stop")
+    parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead of timing, and stop")
     args = parser.parse_args()
     postlint, floor = build()
+    if args.instructions:
+        count_instructions(postlint, floor, args.sizes)
+        return
     if args.baseline:
         for n in args.sizes:
             compare(os.path.abspath(args.baseline), postlint, n, args.runs)
