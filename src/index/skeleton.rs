@@ -561,21 +561,67 @@ mod tests {
 
     #[test]
     fn an_outline_is_the_skeleton_without_the_bytes() {
-        // Posts asked for are parsed in full and cut in memory once body rules ran; posts from the
-        // index were outlined, cut and stored: collection rules must not tell them apart.
         for text in POSTS {
-            let stored = Post::parse_with("a.md", text, Depth::Outline);
-            for depth in [Depth::Full, Depth::Outline] {
-                let post = Post::parse_with("a.md", text, depth);
-                let mut decoded = decode(&encode(&stored, &regexes()), &patterns()).unwrap();
-                decoded.path = post.path.clone();
-                // The index keeps no syntax problems: no rule reads them of posts nobody asked
-                // about. An outline keeps the post's.
-                decoded.syntax = post.syntax.clone();
-                let outline = outline(post, &regexes(), &patterns());
-                assert_eq!(outline.depth, Depth::Skeleton);
-                assert_eq!(format!("{outline:?}"), format!("{decoded:?}"), "{text}");
-            }
+            assert_cut_as_stored(text);
+        }
+    }
+
+    /// Posts asked for are parsed in full and cut in memory once body rules ran; posts from the
+    /// index were outlined, cut and stored: collection rules must not tell them apart.
+    fn assert_cut_as_stored(text: &str) {
+        let stored = Post::parse_with("a.md", text, Depth::Outline);
+        for depth in [Depth::Full, Depth::Outline] {
+            let post = Post::parse_with("a.md", text, depth);
+            let mut decoded = decode(&encode(&stored, &regexes()), &patterns()).unwrap();
+            decoded.path = post.path.clone();
+            // The index keeps no syntax problems: no rule reads them of posts nobody asked
+            // about. An outline keeps the post's.
+            decoded.syntax = post.syntax.clone();
+            let outline = outline(post, &regexes(), &patterns());
+            assert_eq!(outline.depth, Depth::Skeleton);
+            assert_eq!(format!("{outline:?}"), format!("{decoded:?}"), "{text:?}");
+        }
+    }
+
+    /// Pieces of bodies where the cut's questions are easy to answer wrong: fences of both
+    /// kinds and lengths, indented fences, comments opened and closed anywhere, headings,
+    /// greetings with and without numbers, across lines, in CRLF.
+    const PIECES: [&str; 22] = [
+        "```\n",
+        "````\n",
+        "~~~ info\n",
+        "    ```\n",
+        "   ~~~\n",
+        "<!--",
+        "-->",
+        "<!-- c -->",
+        "# 标题\n",
+        "## 第 3 期\n",
+        "#no\n",
+        "   # three spaces\n",
+        "第 5 封信",
+        "第 n 封信",
+        "第\n7 封信",
+        "这是第 九 封信。",
+        "`第 8 封信`",
+        "text\n",
+        "\r\n",
+        "\n",
+        " ",
+        "期",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        #[test]
+        fn any_body_is_cut_as_the_index_stores_it(
+            pieces in proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..24),
+            front in proptest::bool::ANY,
+        ) {
+            let body = pieces.concat();
+            let text = if front { format!("---\ntitle: t\n---\n{body}") } else { body };
+            assert_cut_as_stored(&text);
         }
     }
 
