@@ -190,7 +190,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     if let Some((parent, _)) = open_links.last_mut() {
                         parent.text.push_str(&link.text);
                     }
-                    link.has_alt = !link.text.trim().is_empty();
+                    link.has_alt = !is_blank(&link.text);
                     body.links.push(link);
                 }
             }
@@ -257,6 +257,12 @@ pub fn parse(text: &str, start: usize) -> Body {
     body.links.sort_by_key(|l| l.span.start);
     body.unresolved_refs = unresolved.into_inner();
     body
+}
+
+/// Whether `text` is empty or only white space (as `str::trim` sees it), deciding at the first
+/// character that is not: link texts are rarely blank.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(char::is_whitespace)
 }
 
 /// Reference labels match case-insensitively with runs of white space collapsed (CommonMark).

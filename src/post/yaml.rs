@@ -225,13 +225,15 @@ impl Builder<'_> {
             Some(Frame::Map { entries, key, .. }) => {
                 match key.take() {
                     None => {
-                        let text = match &node.value {
+                        let text = match node.value {
                             Value::List(_) | Value::Map(_) => {
                                 return Err(SyntaxProblem::new(
                                     node.span,
                                     "a mapping key must be a plain value, not a list or mapping",
                                 ));
                             }
+                            // The key's text is moved, not copied: every key of every post.
+                            Value::Str(text, _) | Value::Datetime(text) => text,
                             value => value.scalar_text().unwrap_or_default(),
                         };
                         if let Some(first) = entries.iter().find(|e| e.key == text) {

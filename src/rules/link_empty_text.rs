@@ -2,7 +2,7 @@
 
 use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::post::body::LinkKind;
+use crate::post::body::{LinkKind, is_blank};
 
 declare_rule! {
     /// Reports `[](https://…)`: a link nobody can see or click.
@@ -20,7 +20,7 @@ impl Rule for LinkEmptyText {
         let links = &ctx.post.body.links;
         for link in links
             .iter()
-            .filter(|l| !l.image && l.kind != LinkKind::Html && l.text.trim().is_empty())
+            .filter(|l| !l.image && l.kind != LinkKind::Html && is_blank(&l.text))
         {
             // `[![alt](img)](url)`: the image is the link's content.
             if links
