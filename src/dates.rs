@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 
 use crate::collection::Collection;
 use crate::post::{Entry, Post, Value};
-use crate::schema::{Field, Schema};
+use crate::schema::Field;
 
 /// A date as written: with an offset, a date-time without one, or a calendar day.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,16 +72,9 @@ pub fn published<'a>(post: &'a Post, collection: &'a Collection) -> Option<PostD
     )
 }
 
-/// Every date field of a post that holds text (other types are `field-type`'s business).
-pub fn post_dates<'a>(post: &'a Post, schema: &'a Schema) -> Vec<PostDate<'a>> {
-    schema
-        .declared(post)
-        .filter_map(|(entry, field)| date_of(entry, field))
-        .collect()
-}
-
-/// `entry` parsed as a date, when its `field` is one and it holds text.
-fn date_of<'a>(entry: &'a Entry, field: &'a Field) -> Option<PostDate<'a>> {
+/// `entry` parsed as a date, when its `field` is one and it holds text (other types are
+/// `field-type`'s business).
+pub(crate) fn date_of<'a>(entry: &'a Entry, field: &'a Field) -> Option<PostDate<'a>> {
     if !field.is_date() {
         return None;
     }

@@ -17,7 +17,7 @@ declare_rule! {
 
 impl Rule for FieldEmpty {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (entry, field) in ctx.collection.schema.declared(ctx.post) {
+        for &(entry, field) in ctx.declared() {
             let empty = match &entry.value.value {
                 Value::Null => true,
                 Value::Str(s, _) => s.trim().is_empty(),

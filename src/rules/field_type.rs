@@ -29,7 +29,7 @@ struct Mismatch {
 
 impl Rule for FieldTypeRule {
     fn check_post(&self, ctx: &PostContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (entry, field) in ctx.collection.schema.declared(ctx.post) {
+        for &(entry, field) in ctx.declared() {
             // An empty value is `field-empty`'s business, not a type error.
             if entry.value.value == Value::Null {
                 continue;

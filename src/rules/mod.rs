@@ -34,8 +34,8 @@ use crate::collection::Collection;
 use crate::dates::PostDate;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
-use crate::post::{Post, Value};
-use crate::schema::Preset;
+use crate::post::{Entry, Post, Value};
+use crate::schema::{Field, Preset};
 use crate::settings::Settings;
 use crate::site::FileView;
 use crate::suppress::Directive;
@@ -202,6 +202,7 @@ pub struct PostContext<'a> {
     pub index: usize,
     pub collection: &'a Collection,
     pub settings: &'a Settings,
+    declared: OnceCell<Vec<(&'a Entry, &'a Field)>>,
     dates: OnceCell<Vec<PostDate<'a>>>,
 }
 
@@ -217,15 +218,26 @@ impl<'a> PostContext<'a> {
             index,
             collection,
             settings,
+            declared: OnceCell::new(),
             dates: OnceCell::new(),
         }
     }
 
-    /// The post's date fields that hold text, parsed ([`crate::dates::post_dates`]): once for
-    /// all the date rules.
+    /// The post's front-matter entries the collection's schema declares, with their fields
+    /// ([`crate::schema::Schema::declared`]): looked up once for the rules that read them.
+    pub fn declared(&self) -> &[(&'a Entry, &'a Field)] {
+        self.declared
+            .get_or_init(|| self.collection.schema.declared(self.post).collect())
+    }
+
+    /// The post's declared date fields that hold text, parsed once for all the date rules.
     pub fn dates(&self) -> &[PostDate<'a>] {
-        self.dates
-            .get_or_init(|| crate::dates::post_dates(self.post, &self.collection.schema))
+        self.dates.get_or_init(|| {
+            self.declared()
+                .iter()
+                .filter_map(|&(entry, field)| crate::dates::date_of(entry, field))
+                .collect()
+        })
     }
 
     /// The publication date (the preset's publication field), as [`crate::dates::published`]
