@@ -340,11 +340,11 @@ fn lint_phases(
 }
 
 /// Posts that findings point into, cut or nobody asked about (with whether they were asked
-/// about), read whole again: reports need the whole text, and suppressions of posts nobody asked
-/// about need the full parse (an outline takes a directive shown in a code span for a real one).
-/// A post asked about had its directives found by phase 1: its outline is enough. A file whose
-/// text no longer starts as the loaded one did keeps what was loaded (the spans were computed on
-/// it); below a cut, a change made during the run is not seen.
+/// about), read whole again for the report's text. A post asked about is parsed to its outline:
+/// phase 1 found its suppression comments in the full parse. A post nobody asked about is parsed
+/// in full, for its suppressions (an outline takes a comment shown in a code span for a real
+/// one). A file whose text no longer starts as the loaded one did keeps what was loaded (the
+/// spans were computed on it); below a cut, a change made during the run is not seen.
 fn reread(posts: &[(&Post, bool)]) -> Vec<Post> {
     // On both cores: a whole-blog run reads again every post with a finding.
     posts
@@ -493,6 +493,32 @@ mod tests {
             body.push_str(&format!("<!-- postlint-disable-file {rule} -->\n"));
         }
         body
+    }
+
+    #[test]
+    fn a_comment_shown_in_code_past_the_cut_suppresses_nothing() {
+        // A cut post asked for is read again, for its report, without the Markdown parser: the
+        // suppression comments phase 1 found in the full parse are the ones that count, not a
+        // comment the outline cannot tell from code.
+        let shown = format!(
+            "---\ntitle: t\npubDatetime: 2024-02-30T08:00:00Z\n---\n{}Write `<!-- postlint-disable-file date-invalid -->` to silence it.\n",
+            long_body(None)
+        );
+        let (_dir, settings) = blog(&[("shown.md", &shown)]);
+        let rules = [crate::rules::by_name("date-invalid").unwrap()];
+        let outcome = lint_with(&rules, &Request::new(&settings));
+        assert_eq!(
+            findings(&outcome),
+            [(
+                "shown.md".into(),
+                "date-invalid",
+                "2024-02-30T08:00:00Z".into()
+            )]
+        );
+        assert_eq!(
+            outcome.sources[&outcome.diagnostics[0].path].text.len(),
+            shown.len()
+        );
     }
 
     #[test]

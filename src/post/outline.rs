@@ -10,7 +10,6 @@ use memchr::memmem::Finder;
 
 use super::body::{Body, Heading, HtmlComment};
 use crate::diagnostic::Span;
-use crate::post::line_index::start_of_line;
 
 // Searchers built once: building one per search cost more than the search.
 static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!--"));
@@ -52,6 +51,7 @@ impl OutlineView for &Body {
 /// [`outline`] made line by line as questions need it. Whatever it has found when asked equals
 /// the start of what [`outline`] finds: lines are read in order, and a question about a span
 /// first reads every line that starts at or before the span's end.
+#[derive(Clone)]
 pub struct OutlineScan<'t> {
     text: &'t str,
     /// Where the next line to read starts.
@@ -205,11 +205,16 @@ impl OutlineView for OutlineScan<'_> {
             };
             let at = search + found;
             search = at + 1;
-            let line_start = start_of_line(self.text, at).max(self.body.span.start);
-            if at >= self.line
-                && at - line_start <= 3
-                && bytes[line_start..at].iter().all(|b| *b == b' ')
-            {
+            if at < self.line {
+                continue;
+            }
+            // Back over at most three spaces (never further: a long line of `#` stays linear).
+            let mut start = at;
+            while start > self.body.span.start && at - start < 4 && bytes[start - 1] == b' ' {
+                start -= 1;
+            }
+            let starts_line = start == self.body.span.start || bytes[start - 1] == b'\n';
+            if at - start <= 3 && starts_line {
                 self.lines_through(at);
             }
         }
@@ -250,34 +255,61 @@ mod tests {
     #[test]
     fn a_scan_asked_anything_finds_the_start_of_the_whole_outline() {
         for text in BODIES {
-            let whole = outline(text, 0);
-            for asked in 0..=text.len() {
-                for cut in 0..=text.len() {
-                    let mut scan = OutlineScan::new(text, 0);
-                    let span = Span::new(asked, text.len().min(asked + 3));
-                    let answers = (scan.in_code(span), scan.in_code_or_comment(span));
-                    let eager = (whole.in_code(span), whole.in_code_or_comment(span));
-                    assert_eq!(answers, eager, "{text:?} asked at {asked}");
-                    assert_eq!(scan.first_heading(), whole.headings.first());
-                    let part = scan.finish_before(cut);
-                    // What the scan found is where the whole outline starts, and it holds
-                    // everything that starts before the cut.
-                    let holds = |part: &[Span], all: &[Span]| {
-                        all.starts_with(part)
-                            && all.iter().all(|s| s.start >= cut || part.contains(s))
-                    };
-                    assert!(holds(&part.code, &whole.code), "{text:?} cut at {cut}");
-                    let comments =
-                        |b: &Body| b.html_comments.iter().map(|c| c.span).collect::<Vec<_>>();
-                    assert!(
-                        holds(&comments(&part), &comments(&whole)),
-                        "{text:?} cut at {cut}"
-                    );
-                    assert!(whole.headings.starts_with(&part.headings));
+            // The body from its first byte, and from its second line (as after front matter).
+            let second_line = text.find('\n').map_or(0, |i| i + 1);
+            for start in [0, second_line] {
+                let whole = outline(text, start);
+                for asked in start..=text.len() {
+                    // Questions near the start, at `asked`, and far on, in either order.
+                    let spans = [
+                        Span::new(asked, text.len().min(asked + 3)),
+                        Span::new(start.max(asked / 2), asked),
+                        Span::new(asked, text.len()),
+                    ];
+                    for reversed in [false, true] {
+                        let mut scan = OutlineScan::new(text, start);
+                        let mut order: Vec<&Span> = spans.iter().collect();
+                        if reversed {
+                            order.reverse();
+                            assert_eq!(scan.first_heading(), whole.headings.first());
+                        }
+                        for &span in order {
+                            let answers = (scan.in_code(span), scan.in_code_or_comment(span));
+                            let eager = (whole.in_code(span), whole.in_code_or_comment(span));
+                            assert_eq!(answers, eager, "{text:?} from {start}, asked {span:?}");
+                        }
+                        assert_eq!(scan.first_heading(), whole.headings.first());
+                        for cut in start..=text.len() {
+                            assert_holds_what_starts_before(&scan, &whole, cut, text);
+                        }
+                    }
                 }
             }
-            let mut scan = OutlineScan::new(text, 0);
-            assert_eq!(scan.first_heading(), whole.headings.first());
         }
+    }
+
+    /// What `scan` finds when finished before `cut` is where `whole` starts, and holds every
+    /// block, comment and heading of `whole` that starts before the cut.
+    fn assert_holds_what_starts_before(
+        scan: &OutlineScan<'_>,
+        whole: &Body,
+        cut: usize,
+        text: &str,
+    ) {
+        let part = scan.clone().finish_before(cut);
+        let holds = |part: &[Span], all: &[Span]| {
+            all.starts_with(part) && all.iter().all(|s| s.start >= cut || part.contains(s))
+        };
+        assert!(holds(&part.code, &whole.code), "{text:?} cut at {cut}");
+        let comments = |b: &Body| b.html_comments.iter().map(|c| c.span).collect::<Vec<_>>();
+        assert!(
+            holds(&comments(&part), &comments(whole)),
+            "{text:?} cut at {cut}"
+        );
+        let headings = |b: &Body| b.headings.iter().map(|h| h.span).collect::<Vec<_>>();
+        assert!(
+            holds(&headings(&part), &headings(whole)),
+            "{text:?} cut at {cut}"
+        );
     }
 }
