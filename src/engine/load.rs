@@ -148,8 +148,7 @@ pub(crate) fn load_with(
                         return load_outline(&root, rel, display, index, &regexes, &folders);
                     }
                     _ => (
-                        std::fs::read(root.join(rel))
-                            .map_err(|e| format!("{}: cannot read: {e}", display.display()))?,
+                        std::fs::read(root.join(rel)).map_err(|e| cannot_read(&display, e))?,
                         true,
                     ),
                 };
@@ -368,6 +367,11 @@ impl Loaded {
     }
 }
 
+/// The error of a post whose file cannot be read.
+fn cannot_read(display: &Path, e: std::io::Error) -> String {
+    format!("{}: cannot read: {e}", display.display())
+}
+
 /// A post nobody asked findings for: from the outline index when its file is unchanged, else
 /// read and outlined (and its skeleton kept for the index).
 fn load_outline(
@@ -379,7 +383,7 @@ fn load_outline(
     folders: &OpenFolders,
 ) -> Result<Loaded, String> {
     // Nothing is allocated for a post served from the index, in a folder opened, but the post.
-    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", display.display());
+    let cannot = |e| cannot_read(&display, e);
     let stamp = folders.stamp(root, rel).map_err(cannot)?;
     if let Some(mut post) = index.post(rel, &stamp) {
         post.path = display;
@@ -390,7 +394,7 @@ fn load_outline(
     let fresh = post
         .encoding
         .is_none()
-        .then(|| (stamp, index::skeleton_of(&post, regexes)));
+        .then(|| (stamp, skeleton::encode(&post, regexes)));
     Ok(Loaded {
         fresh,
         ..Loaded::new(post, false)

@@ -264,11 +264,6 @@ pub fn patterns(regexes: &[Regex]) -> Vec<Arc<str>> {
     regexes.iter().map(|r| Arc::from(r.as_str())).collect()
 }
 
-/// The stored form of `post`, cut for `regexes` (see [`series_regexes`]).
-pub fn skeleton_of(post: &Post, regexes: &[Regex]) -> Vec<u8> {
-    skeleton::encode(post, regexes)
-}
-
 /// The entries of what [`Index::save`] wrote; `None` for anything else (or out of order).
 fn decode(bytes: &[u8], key: &str) -> Option<Vec<Slot>> {
     let mut input = Reader(bytes.strip_prefix(MAGIC)?);
@@ -340,7 +335,7 @@ mod tests {
     /// The stored form of a small post, and the title it has.
     fn stored(title: &str) -> Vec<u8> {
         let post = Post::parse("a.md", format!("---\ntitle: {title}\n---\n正文\n"));
-        skeleton_of(&post, &[])
+        skeleton::encode(&post, &[])
     }
 
     fn title(post: Option<Post>) -> Option<String> {

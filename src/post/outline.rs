@@ -133,8 +133,7 @@ impl<'t> OutlineScan<'t> {
     /// open then closes on a later line (or at the text's end), past the span.
     fn code_holds(&mut self, span: Span) -> bool {
         self.lines_through(span.end);
-        self.body.code.iter().any(|code| code.contains(span))
-            || self.fence.is_some_and(|(_, _, from)| from <= span.start)
+        self.body.in_code(span) || self.fence.is_some_and(|(_, _, from)| from <= span.start)
     }
 
     /// Finds every comment that opens at or before `at`. An opening inside code is no comment,
