@@ -61,15 +61,27 @@ pub struct PostDate<'a> {
     pub parsed: Result<ParsedDate, DateError>,
 }
 
-/// The post's publication date (the preset's publication field), when it holds text.
-pub fn published<'a>(post: &'a Post, collection: &'a Collection) -> Option<PostDate<'a>> {
-    let (published, _) = collection.preset.date_fields();
-    // Only that field is looked up and parsed: series order reads the date of every member on
-    // every save.
-    date_of(
-        post.field(published)?,
-        collection.schema.fields.get(published)?,
-    )
+/// Reads the publication date (the preset's publication field) of a collection's posts, when it
+/// holds text. The field and its schema are looked up once: series order reads the date of
+/// every member on every save.
+pub struct Published<'a> {
+    key: &'static str,
+    field: Option<&'a Field>,
+}
+
+impl<'a> Published<'a> {
+    pub fn of(collection: &'a Collection) -> Published<'a> {
+        let (key, _) = collection.preset.date_fields();
+        Published {
+            key,
+            field: collection.schema.fields.get(key),
+        }
+    }
+
+    /// The publication date of `post`, a post of the collection.
+    pub fn date(&self, post: &'a Post) -> Option<PostDate<'a>> {
+        date_of(post.field(self.key)?, self.field?)
+    }
 }
 
 /// `entry` parsed as a date, when its `field` is one and it holds text (other types are

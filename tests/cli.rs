@@ -1044,13 +1044,26 @@ fn postlint_timings_prints_each_step_on_stderr_only_when_asked() {
         String::from_utf8(output.stderr).unwrap()
     };
     let timed = stderr(true);
-    let steps: Vec<&str> = timed
+    // `<ms> ms  [<faults> faults  ]<step>`: page faults so far where the system counts them.
+    let marks: Vec<(Option<u64>, &str)> = timed
         .lines()
         .filter_map(|l| l.strip_prefix("postlint timing:"))
-        .map(|l| l.split(" ms  ").nth(1).unwrap_or(l))
+        .map(|l| {
+            let after_ms = l.split_once(" ms  ").map_or(l, |(_, rest)| rest);
+            match after_ms.trim_start().split_once(" faults  ") {
+                Some((n, step)) => (Some(n.parse().expect("a count")), step),
+                None => (None, after_ms),
+            }
+        })
         .collect();
+    let steps: Vec<&str> = marks.iter().map(|(_, step)| *step).collect();
     for step in ["per-post phase", "collection phase", "report written"] {
         assert!(steps.contains(&step), "{timed}");
+    }
+    if cfg!(target_os = "linux") {
+        let faults: Vec<u64> = marks.iter().filter_map(|(n, _)| *n).collect();
+        assert_eq!(faults.len(), marks.len(), "{timed}");
+        assert!(faults[0] > 0 && faults.is_sorted(), "{timed}");
     }
     assert!(!stderr(false).contains("timing"));
 }

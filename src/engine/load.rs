@@ -133,9 +133,11 @@ pub(crate) fn load_with(
             None => OpenFolders::default(),
         };
         let preset = crate::collection::preset_before_detection(collection.preset);
-        let parsed: Vec<Result<Loaded, String>> = files
+        // Posts go straight into their vector, the rest beside them: a vector of both was
+        // thousands of posts copied, and memory touched twice, on every editor save.
+        let (mut posts, loads): (Vec<Post>, Vec<Result<Loaded, String>>) = files
             .par_iter()
-            .map(|rel| {
+            .map(|rel| -> Result<(Post, Loaded), String> {
                 let display = shown(rel);
                 let requested = is_requested(rel);
                 let (bytes, on_disk) = match (&request.stdin, &stdin_rel) {
@@ -155,7 +157,7 @@ pub(crate) fn load_with(
                 let Some(phase) = phase.filter(|_| requested) else {
                     // Bodies are parsed in full by the per-post phase, one post at a time.
                     let post = Post::from_bytes_with(display, bytes, Depth::Outline);
-                    return Ok(Loaded::new(post, requested));
+                    return Ok((post, Loaded::new(requested)));
                 };
                 let post = Post::from_bytes_with(display, bytes, Depth::Full);
                 let body = phase.run(&post, preset);
@@ -173,23 +175,28 @@ pub(crate) fn load_with(
                 } else {
                     skeleton::outline(post, &regexes, &patterns)
                 };
-                Ok(Loaded {
+                let loaded = Loaded {
                     body: Some(body),
-                    ..Loaded::new(kept, requested)
-                })
+                    ..Loaded::new(requested)
+                };
+                Ok((kept, loaded))
             })
-            .collect();
-        let mut posts = Vec::with_capacity(parsed.len());
-        let mut flags = Vec::with_capacity(parsed.len());
-        let mut rels = Vec::with_capacity(parsed.len());
-        let mut bodies = Vec::with_capacity(parsed.len());
-        for (result, rel) in parsed.into_iter().zip(files.iter()) {
+            .map(|result| match result {
+                Ok((post, loaded)) => (post, Ok(loaded)),
+                // A stand-in, removed below: files that cannot be read are rare.
+                Err(e) => (Post::parse(PathBuf::new(), ""), Err(e)),
+            })
+            .unzip();
+        drop_unread(&mut posts, &loads);
+        let mut flags = Vec::with_capacity(posts.len());
+        let mut rels = Vec::with_capacity(posts.len());
+        let mut bodies = Vec::with_capacity(posts.len());
+        for (result, rel) in loads.into_iter().zip(files.iter()) {
             match result {
                 Ok(loaded) => {
                     if let (Some(index), Some((stamp, skeleton))) = (&mut index, loaded.fresh) {
                         index.insert(rel, stamp, skeleton, now);
                     }
-                    posts.push(loaded.post);
                     flags.push(loaded.requested);
                     rels.push(rel.clone());
                     bodies.push(loaded.body);
@@ -203,20 +210,60 @@ pub(crate) fn load_with(
         crate::timings::mark("detected its preset and series");
     }
     if let Some(index) = &mut index {
-        // Files of collections not walked this time stay; the walked ones are complete.
-        // A buffer whose file is not on disk has no entry to keep.
-        index.retain(|rel| {
-            (walked.found(rel) && unsaved_only != Some(rel))
-                || !settings
-                    .collections
-                    .iter()
-                    .zip(&walked.walked)
-                    .any(|(c, walked)| *walked && c.contains(rel))
-        });
+        forget_removed(index, settings, &walked, unsaved_only);
         // The index only saves time: a cache folder that cannot be written changes no finding.
         let _ = index.save();
     }
     (collections, early)
+}
+
+/// Removes from `posts` the stand-ins of the files that could not be read (`loads`, parallel to
+/// `posts`, holds their errors).
+fn drop_unread(posts: &mut Vec<Post>, loads: &[Result<Loaded, String>]) {
+    if loads.iter().all(Result::is_ok) {
+        return;
+    }
+    let mut loads = loads.iter();
+    posts.retain(|_| loads.next().is_some_and(Result::is_ok));
+}
+
+/// Forgets the index entries of files the walk should have found and did not (deleted, or no
+/// longer in their collection), and of a buffer whose file is not on disk (`unsaved_only`).
+/// Files of collections not walked this time stay.
+fn forget_removed(
+    index: &mut Index,
+    settings: &Settings,
+    walked: &Walk,
+    unsaved_only: Option<&str>,
+) {
+    // A collection holds only files below the literal start of its patterns (where it is
+    // walked from): the others, most of the index in an editor save, are kept unsearched.
+    let walked_collections: Vec<(&CollectionSettings, Vec<String>)> = settings
+        .collections
+        .iter()
+        .zip(&walked.walked)
+        .filter(|(_, walked)| **walked)
+        .map(|(c, _)| {
+            let prefixes = c.include_patterns.iter();
+            let prefix = |p: &String| discover::slash_path(&discover::literal_prefix(p));
+            (c, prefixes.map(prefix).collect())
+        })
+        .collect();
+    let below = |rel: &str, folder: &str| {
+        folder.is_empty()
+            || rel
+                .strip_prefix(folder)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    index.retain(|rel| {
+        let mut claiming = walked_collections
+            .iter()
+            .filter(|(_, prefixes)| prefixes.iter().any(|p| below(rel, p)))
+            .peekable();
+        claiming.peek().is_none()
+            || (walked.found(rel) && unsaved_only != Some(rel))
+            || !claiming.any(|(c, _)| c.contains(rel))
+    });
 }
 
 /// The posts findings were asked for, relative to the root.
@@ -345,9 +392,8 @@ fn walk(
     Walk { files, walked }
 }
 
-/// What loading one file gave.
+/// What loading one file gave besides its post.
 struct Loaded {
-    post: Post,
     requested: bool,
     /// A skeleton to store in the outline index, with the stamp of the file it was made from.
     fresh: Option<(Stamp, Vec<u8>)>,
@@ -356,10 +402,9 @@ struct Loaded {
 }
 
 impl Loaded {
-    /// `post`, with nothing for the index and phase 1 not run.
-    fn new(post: Post, requested: bool) -> Loaded {
+    /// Nothing for the index, and phase 1 not run.
+    fn new(requested: bool) -> Loaded {
         Loaded {
-            post,
             requested,
             fresh: None,
             body: None,
@@ -381,13 +426,13 @@ fn load_outline(
     index: &Index,
     regexes: &[Regex],
     folders: &OpenFolders,
-) -> Result<Loaded, String> {
+) -> Result<(Post, Loaded), String> {
     // Nothing is allocated for a post served from the index, in a folder opened, but the post.
     let cannot = |e| cannot_read(&display, e);
     let stamp = folders.stamp(root, rel).map_err(cannot)?;
     if let Some(mut post) = index.post(rel, &stamp) {
         post.path = display;
-        return Ok(Loaded::new(post, false));
+        return Ok((post, Loaded::new(false)));
     }
     let bytes = std::fs::read(root.join(rel)).map_err(cannot)?;
     let post = Post::from_bytes_with(display, bytes, Depth::Outline);
@@ -395,10 +440,11 @@ fn load_outline(
         .encoding
         .is_none()
         .then(|| (stamp, skeleton::encode(&post, regexes)));
-    Ok(Loaded {
+    let loaded = Loaded {
         fresh,
-        ..Loaded::new(post, false)
-    })
+        ..Loaded::new(false)
+    };
+    Ok((post, loaded))
 }
 
 /// The folders of a collection's files, each opened once: a file's stamp read relative to its
@@ -480,6 +526,21 @@ fn split_folder(rel: &str) -> (&str, &str) {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_posts_of_files_that_could_not_be_read_are_dropped_in_step_with_their_errors() {
+        let post = |name: &str| Post::parse(name, "");
+        let mut posts = vec![post("a.md"), post(""), post("c.md"), post("")];
+        let loads = [
+            Ok(Loaded::new(true)),
+            Err("b.md: cannot read".to_owned()),
+            Ok(Loaded::new(false)),
+            Err("d.md: cannot read".to_owned()),
+        ];
+        drop_unread(&mut posts, &loads);
+        let names: Vec<&Path> = posts.iter().map(|p| p.path.as_path()).collect();
+        assert_eq!(names, [Path::new("a.md"), Path::new("c.md")]);
+    }
 
     #[test]
     fn stamps_are_read_in_folders_holding_many_files_and_by_path_elsewhere() {

@@ -48,12 +48,13 @@ pub fn view(collection: &Collection, outcome: &Outcome) -> Option<SeriesView> {
         (series.title.is_some(), Source::Title, "title"),
         (series.heading.is_some(), Source::Heading, "heading"),
     ];
+    let published = dates::Published::of(collection);
     let mut posts: Vec<Row> = collection
         .series_members()
         .iter()
         .map(|member| {
             let post = &collection.posts[member.index];
-            let date = dates::published(post, collection).map(|d| d.text.to_owned());
+            let date = published.date(post).map(|d| d.text.to_owned());
             let problems = outcome
                 .diagnostics
                 .iter()

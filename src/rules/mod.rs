@@ -240,7 +240,7 @@ impl<'a> PostContext<'a> {
         })
     }
 
-    /// The publication date (the preset's publication field), as [`crate::dates::published`]
+    /// The publication date (the preset's publication field), as [`crate::dates::Published`]
     /// reads it.
     pub fn published(&self) -> Option<&PostDate<'a>> {
         let (published, _) = self.collection.preset.date_fields();

@@ -1,7 +1,5 @@
 //! `series-order`: duplicate numbers, gaps and dates out of order across a numbered series.
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 
 use super::{CollectionContext, Rule, declare_rule};
@@ -27,12 +25,14 @@ impl Rule for SeriesOrder {
         let Some(series) = &collection.series else {
             return;
         };
-        let mut by_number: BTreeMap<u64, Vec<&Member>> = BTreeMap::new();
-        for member in collection.series_members() {
-            if let Some(n) = member.number {
-                by_number.entry(n).or_default().push(member);
-            }
-        }
+        // Members by number, each number's members in the collection's order (a stable sort).
+        let mut numbered: Vec<(u64, &Member)> = collection
+            .series_members()
+            .iter()
+            .filter_map(|m| Some((m.number?, m)))
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        let by_number = || numbered.chunk_by(|(a, _), (b, _)| a == b);
         let post = |m: &Member| &collection.posts[m.index];
         // Where a member's number stands: the greeting if it has one, else the first source.
         let number_span = |m: &Member| {
@@ -45,10 +45,14 @@ impl Rule for SeriesOrder {
                 .map_or(Span::new(0, 0), |f| f.span)
         };
 
-        for (n, members) in by_number.iter().filter(|(_, m)| m.len() > 1) {
-            for member in members {
-                let others: Vec<&&Member> =
-                    members.iter().filter(|o| o.index != member.index).collect();
+        for members in by_number().filter(|m| m.len() > 1) {
+            let n = members[0].0;
+            for (_, member) in members {
+                let others: Vec<&Member> = members
+                    .iter()
+                    .map(|(_, o)| *o)
+                    .filter(|o| o.index != member.index)
+                    .collect();
                 let mut diagnostic = Diagnostic::new(&Self::META, post(member).path(), number_span(member), format!("number {n} is used by {} other post{}", others.len(), if others.len() == 1 { "" } else { "s" }))
                     .with_help("a copied post usually kept its predecessor's number: give it the next free one");
                 for other in others {
@@ -63,10 +67,10 @@ impl Rule for SeriesOrder {
         }
 
         let mut expected = series.start;
-        for (&n, members) in &by_number {
+        for members in by_number() {
+            let (n, first) = members[0];
             let missing = series.missing(expected, n);
             if !missing.is_empty() {
-                let first = members[0];
                 let (word, verb) = if missing.len() == 1 && missing[0].start() == missing[0].end() {
                     ("number", "is")
                 } else {
@@ -81,26 +85,27 @@ impl Rule for SeriesOrder {
             expected = expected.max(n.saturating_add(1));
         }
 
-        let numbered: Vec<(u64, &Member)> = by_number
-            .iter()
-            .flat_map(|(&n, members)| members.iter().map(move |m| (n, *m)))
-            .collect();
-        // (number, member, its publication date, when that is)
-        // Dates are parsed on every core: a save in the editor reads thousands of them.
-        let dated: Vec<(u64, &Member, dates::PostDate<'_>, jiff::Timestamp)> = numbered
-            .into_par_iter()
+        // (number, member, when it was published): only the instants are kept, as the dates of
+        // thousands of members are parsed on every save (on every core); the two dates of a
+        // finding are read again.
+        let published = dates::Published::of(collection);
+        let dated: Vec<(u64, &Member, jiff::Timestamp)> = numbered
+            .par_iter()
             .filter(|(_, m)| !is_draft(post(m)))
-            .filter_map(|(n, m)| {
-                let date = dates::published(post(m), collection)?;
-                let at = date.parsed.as_ref().ok()?.timestamp();
-                Some((n, m, date, at))
+            .filter_map(|&(n, m)| {
+                let at = published.date(post(m))?.parsed.ok()?.timestamp();
+                Some((n, m, at))
             })
             .collect();
         for pair in dated.windows(2) {
-            let [(prev_n, prev, prev_date, prev_at), (n, member, date, at)] = pair else {
+            let [(prev_n, prev, prev_at), (n, member, at)] = pair else {
                 continue;
             };
-            if prev_n < n && at < prev_at {
+            if prev_n < n
+                && at < prev_at
+                && let Some(date) = published.date(post(member))
+                && let Some(prev_date) = published.date(post(prev))
+            {
                 out.push(
                     Diagnostic::new(&Self::META, post(member).path(), date.entry.value.span, format!("number {n} is dated {}, before number {prev_n} ({})", date.text, prev_date.text))
                         .with_help("numbers and dates should rise together: check which of the two dates is wrong")
