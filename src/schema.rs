@@ -156,7 +156,11 @@ impl Schema {
         post.front_matter
             .iter()
             .flat_map(|fm| fm.entries())
-            .filter_map(|entry| self.fields.get(&entry.key).map(|field| (entry, field)))
+            .filter_map(|entry| {
+                self.fields
+                    .get(entry.key.as_str())
+                    .map(|field| (entry, field))
+            })
     }
 
     /// No declared fields, anything allowed: used when nothing is known about a collection.

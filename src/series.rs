@@ -10,6 +10,7 @@ use chinese_number::{ChineseCountMethod, ChineseToNumber};
 use globset::GlobSet;
 use rayon::prelude::*;
 use regex::Regex;
+use smol_str::SmolStr;
 
 use crate::diagnostic::Span;
 use crate::post::{Post, Value};
@@ -63,7 +64,7 @@ pub struct Found {
     pub number: Option<u64>,
     pub span: Span,
     /// The text the number was read from (`第 99 封信`, `newsletter-99`).
-    pub text: String,
+    pub text: SmolStr,
 }
 
 /// `newsletter-{n}` or `{n}-*.md`: literal text, `{n}` for the number, `*` for anything.
@@ -196,7 +197,7 @@ fn first_number(
         return Some(NumberMatch {
             number: parse_number(group.as_str()),
             span: Span::new(offset + group.start(), offset + group.end()),
-            text: whole.as_str().to_owned(),
+            text: whole.as_str().into(),
             whole: Span::new(offset + whole.start(), offset + whole.end()),
         });
     }
@@ -210,7 +211,7 @@ pub struct NumberMatch {
     /// The number itself.
     pub span: Span,
     /// The whole match.
-    pub text: String,
+    pub text: SmolStr,
     pub whole: Span,
 }
 
@@ -345,7 +346,7 @@ impl Series {
                 source: Source::File,
                 number: template.number(name),
                 span,
-                text: name.to_owned(),
+                text: name.into(),
             });
         }
         found
@@ -657,7 +658,7 @@ mod tests {
             source,
             number: Some(n),
             span: Span::default(),
-            text: String::new(),
+            text: SmolStr::default(),
         };
         assert_eq!(
             consensus(&[f(Source::Body, 7), f(Source::Slug, 8), f(Source::File, 8)]),

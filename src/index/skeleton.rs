@@ -242,7 +242,7 @@ pub fn decode(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
                     Some(NumberMatch {
                         number,
                         span,
-                        text: source[whole.range()].to_owned(),
+                        text: source[whole.range()].into(),
                         whole,
                     })
                 }
@@ -444,7 +444,7 @@ impl<'a> Reader<'a> {
         self.items(|input| {
             let key_span = input.place(source)?;
             Some(Entry {
-                key: input.text(key_span, source)?.to_owned(),
+                key: input.text(key_span, source)?.into(),
                 key_span,
                 value: input.node(depth + 1, source)?,
             })
@@ -474,7 +474,7 @@ impl<'a> Reader<'a> {
             2 => Value::Int(self.u64()? as i64),
             3 => Value::Float(f64::from_bits(self.u64()?)),
             4 => {
-                let text = self.text(span, source)?.to_owned();
+                let text = self.text(span, source)?.into();
                 let style = match self.u8()? {
                     0 => StrStyle::Plain,
                     1 => StrStyle::Quoted,
@@ -483,7 +483,7 @@ impl<'a> Reader<'a> {
                 };
                 Value::Str(text, style)
             }
-            5 => Value::Datetime(self.text(span, source)?.to_owned()),
+            5 => Value::Datetime(self.text(span, source)?.into()),
             6 => Value::List(self.items(|input| input.node(depth + 1, source))?),
             7 => Value::Map(self.entries(depth + 1, source)?),
             _ => return None,

@@ -1,5 +1,7 @@
 //! The parsed front matter: every key, value and list item with a byte span into the file.
 
+use smol_str::SmolStr;
+
 use crate::diagnostic::Span;
 
 pub use super::split::Format;
@@ -31,7 +33,7 @@ impl FrontMatter {
 /// One `key: value` pair of a mapping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: SmolStr,
     pub key_span: Span,
     pub value: Node,
 }
@@ -58,9 +60,9 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String, StrStyle),
+    Str(SmolStr, StrStyle),
     /// A TOML date-time literal (YAML has none: its timestamps are plain strings).
-    Datetime(String),
+    Datetime(SmolStr),
     List(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -94,7 +96,7 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
-            Value::Str(s, _) | Value::Datetime(s) => s.clone(),
+            Value::Str(s, _) | Value::Datetime(s) => s.to_string(),
             Value::List(_) | Value::Map(_) => return None,
         })
     }

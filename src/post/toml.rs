@@ -26,7 +26,7 @@ fn entries(table: &DeTable<'_>, offset: usize, depth: usize) -> Result<Vec<Entry
     let mut entries = Vec::with_capacity(table.len());
     for (key, value) in table.iter() {
         entries.push(Entry {
-            key: key.get_ref().to_string(),
+            key: key.get_ref().as_ref().into(),
             key_span: Span::from(key.span()).shift(offset),
             value: node(value, offset, depth + 1)?,
         });
@@ -45,7 +45,7 @@ fn node(value: &Spanned<DeValue<'_>>, offset: usize, depth: usize) -> Result<Nod
         ));
     }
     let value = match value.get_ref() {
-        DeValue::String(s) => Value::Str(s.to_string(), StrStyle::Quoted),
+        DeValue::String(s) => Value::Str(s.as_ref().into(), StrStyle::Quoted),
         DeValue::Integer(i) => {
             let digits = i.as_str().replace('_', "");
             let parsed = match i.radix() {
@@ -53,16 +53,16 @@ fn node(value: &Spanned<DeValue<'_>>, offset: usize, depth: usize) -> Result<Nod
                 radix => i64::from_str_radix(&digits, radix).ok(),
             };
             parsed.map_or_else(
-                || Value::Str(i.as_str().to_owned(), StrStyle::Plain),
+                || Value::Str(i.as_str().into(), StrStyle::Plain),
                 Value::Int,
             )
         }
         DeValue::Float(f) => f.as_str().replace('_', "").parse().map_or_else(
-            |_| Value::Str(f.as_str().to_owned(), StrStyle::Plain),
+            |_| Value::Str(f.as_str().into(), StrStyle::Plain),
             Value::Float,
         ),
         DeValue::Boolean(b) => Value::Bool(*b),
-        DeValue::Datetime(d) => Value::Datetime(d.to_string()),
+        DeValue::Datetime(d) => Value::Datetime(smol_str::format_smolstr!("{d}")),
         DeValue::Array(items) => Value::List(
             items
                 .iter()

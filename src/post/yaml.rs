@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
+use smol_str::SmolStr;
 
 use super::front_matter::{Entry, Node, StrStyle, SyntaxProblem, Value};
 use crate::diagnostic::Span;
@@ -103,7 +104,7 @@ enum Frame {
         start: usize,
         anchor: usize,
         entries: Vec<Entry>,
-        key: Option<(String, Span)>,
+        key: Option<(SmolStr, Span)>,
     },
 }
 
@@ -234,7 +235,7 @@ impl Builder<'_> {
                             }
                             // The key's text is moved, not copied: every key of every post.
                             Value::Str(text, _) | Value::Datetime(text) => text,
-                            value => value.scalar_text().unwrap_or_default(),
+                            value => value.scalar_text().unwrap_or_default().into(),
                         };
                         if let Some(first) = entries.iter().find(|e| e.key == text) {
                             let mut problem = SyntaxProblem::new(
@@ -273,15 +274,15 @@ fn count_nodes(node: &Node) -> usize {
 fn scalar(text: &str, style: ScalarStyle, forced_string: bool) -> Value {
     match style {
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-            return Value::Str(text.to_owned(), StrStyle::Quoted);
+            return Value::Str(text.into(), StrStyle::Quoted);
         }
         ScalarStyle::Literal | ScalarStyle::Folded => {
-            return Value::Str(text.to_owned(), StrStyle::Block);
+            return Value::Str(text.into(), StrStyle::Block);
         }
         ScalarStyle::Plain => {}
     }
     if forced_string {
-        return Value::Str(text.to_owned(), StrStyle::Plain);
+        return Value::Str(text.into(), StrStyle::Plain);
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -301,7 +302,7 @@ fn scalar(text: &str, style: ScalarStyle, forced_string: bool) -> Value {
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
         "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
-        _ => Value::Str(text.to_owned(), StrStyle::Plain),
+        _ => Value::Str(text.into(), StrStyle::Plain),
     }
 }
 

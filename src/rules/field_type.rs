@@ -107,7 +107,7 @@ fn check(key: &str, ty: &FieldType, node: &Node, out: &mut Vec<Mismatch>) {
                     span: node.span,
                     message: format!("`{key}` should be a date-time, found a quoted string"),
                     help: Some(format!("remove the quotes: `{key}: {text}`; a quoted date is a string, which the site's schema rejects")),
-                fix: Some(Fix { applicability: Applicability::Safe, message: "remove the quotes".into(), edits: vec![Edit { span: node.span, replacement: text.clone() }] }),
+                fix: Some(Fix { applicability: Applicability::Safe, message: "remove the quotes".into(), edits: vec![Edit { span: node.span, replacement: text.to_string() }] }),
                 });
             }
         }

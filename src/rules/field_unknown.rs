@@ -26,7 +26,7 @@ impl Rule for FieldUnknown {
             return;
         };
         for entry in fm.entries() {
-            if schema.fields.contains_key(&entry.key) {
+            if schema.fields.contains_key(entry.key.as_str()) {
                 continue;
             }
             let help = match did_you_mean(&entry.key, schema.fields.keys().map(String::as_str)) {
