@@ -255,13 +255,14 @@ fn forget_removed(
                 .strip_prefix(folder)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
+    let mut cursors = vec![0; walked.files.len()];
     index.retain(|rel| {
         let mut claiming = walked_collections
             .iter()
             .filter(|(_, prefixes)| prefixes.iter().any(|p| below(rel, p)))
             .peekable();
         claiming.peek().is_none()
-            || (walked.found(rel) && unsaved_only != Some(rel))
+            || (walked.found_from(rel, &mut cursors) && unsaved_only != Some(rel))
             || !claiming.any(|(c, _)| c.contains(rel))
     });
 }
@@ -305,6 +306,25 @@ impl Walk {
         self.files
             .iter()
             .any(|files| files.binary_search_by(|f| f.as_str().cmp(rel)).is_ok())
+    }
+
+    /// [`Walk::found`] for paths mostly asked in increasing order (the index's): each
+    /// collection's search goes on from where the last one ended (`cursors`, one per collection,
+    /// zero at first), and is a binary search for a path before it.
+    fn found_from(&self, rel: &str, cursors: &mut [usize]) -> bool {
+        self.files.iter().zip(cursors).any(|(files, at)| {
+            if *at > 0
+                && files
+                    .get(*at - 1)
+                    .is_none_or(|before| before.as_str() >= rel)
+            {
+                *at = files.partition_point(|f| f.as_str() < rel);
+            }
+            while files.get(*at).is_some_and(|f| f.as_str() < rel) {
+                *at += 1;
+            }
+            files.get(*at).is_some_and(|f| f == rel)
+        })
     }
 
     /// Adds a file the walk did not find to the collection at `index`, in order.
@@ -540,6 +560,39 @@ mod tests {
         drop_unread(&mut posts, &loads);
         let names: Vec<&Path> = posts.iter().map(|p| p.path.as_path()).collect();
         assert_eq!(names, [Path::new("a.md"), Path::new("c.md")]);
+    }
+
+    #[test]
+    fn files_are_found_alike_asked_in_order_or_not() {
+        let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let walk = Walk {
+            files: vec![
+                names(&["a/1.md", "a/3.md", "a/5.md"]),
+                names(&["b/2.md", "b/4.md"]),
+            ],
+            walked: vec![true, true],
+        };
+        let asked = [
+            "a/0.md", "a/1.md", "a/2.md", "a/3.md", "a/5.md", "b/2.md", "b/3.md", "b/4.md", "c.md",
+        ];
+        let mut cursors = [0, 0];
+        for rel in asked {
+            assert_eq!(
+                walk.found_from(rel, &mut cursors),
+                walk.found(rel),
+                "{rel} in order"
+            );
+        }
+        // Then out of order (the files made in this run), and the same path twice.
+        for rel in [
+            "a/3.md", "a/1.md", "b/4.md", "a/0.md", "a/5.md", "a/5.md", "b/2.md",
+        ] {
+            assert_eq!(
+                walk.found_from(rel, &mut cursors),
+                walk.found(rel),
+                "{rel} again"
+            );
+        }
     }
 
     #[test]

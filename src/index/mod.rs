@@ -162,7 +162,10 @@ impl Index {
     /// The post at `rel` (shown as `path`) as stored, when its file is still the version stored;
     /// `path` back otherwise.
     pub fn post(&self, rel: &str, stamp: &Stamp) -> Option<Post> {
-        let stored = match self.fresh.get(rel) {
+        // Nothing is fresh before the first file is read again (hashing `rel` cost as much as
+        // finding its slot).
+        let fresh = Some(&self.fresh).filter(|f| !f.is_empty());
+        let stored = match fresh.and_then(|f| f.get(rel)) {
             Some((fresh, skeleton)) => (fresh == stamp).then_some(skeleton.as_slice()),
             None => self
                 .slot(rel)
@@ -185,7 +188,8 @@ impl Index {
     }
 
     /// Forgets the files `keep` says no (deleted ones, or ones no collection holds any more).
-    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+    /// The stored files are asked first, in increasing order, then those made in this run.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
         for slot in &mut self.slots {
             let rel = std::str::from_utf8(&self.stored[slot.rel.clone()]).unwrap_or_default();
             if slot.kept && !keep(rel) {
