@@ -389,12 +389,26 @@ fn walk(
         }
         for prefix in &prefixes[index] {
             let folder = root.join(prefix);
-            let found = match listings.as_deref_mut() {
-                Some(listings) => listings.markdown_files(&folder),
-                None => discover::markdown_files(&folder),
+            let rels: Vec<String> = match listings.as_deref_mut() {
+                Some(listings) => match listings.markdown_files(&folder) {
+                    Some(names) => {
+                        let prefix = plain(prefix);
+                        names
+                            .iter()
+                            .map(|name| below(prefix, name, &folder, rel))
+                            .collect()
+                    }
+                    None => discover::markdown_files(&folder)
+                        .iter()
+                        .map(|f| rel(f))
+                        .collect(),
+                },
+                None => discover::markdown_files(&folder)
+                    .iter()
+                    .map(|f| rel(f))
+                    .collect(),
             };
-            for file in found {
-                let rel = rel(&file);
+            for rel in rels {
                 let candidate = globset::Candidate::new(&rel);
                 if collection.contains_candidate(&candidate)
                     && !settings.is_excluded_candidate(&candidate)
@@ -410,6 +424,37 @@ fn walk(
         files.sort_unstable();
     }
     Walk { files, walked }
+}
+
+/// The path relative to the root of `name`, a file found below `folder` and named relative to
+/// it: `prefix` (the folder relative to the root, when plain) and the name joined with a `/` when
+/// the name is plain too, the common case met for every file of a walk; else `rel` of the whole
+/// path.
+fn below(
+    prefix: Option<&str>,
+    name: &Path,
+    folder: &Path,
+    rel: &dyn Fn(&Path) -> String,
+) -> String {
+    match (prefix, plain(name)) {
+        (Some(prefix), Some(name)) if !name.is_empty() => {
+            let mut joined = String::with_capacity(prefix.len() + 1 + name.len());
+            if !prefix.is_empty() {
+                joined.push_str(prefix);
+                joined.push('/');
+            }
+            joined.push_str(name);
+            joined
+        }
+        _ => rel(&folder.join(name)),
+    }
+}
+
+/// `path` as `/`-separated text of plain names (maybe none), when it is that.
+fn plain(path: &Path) -> Option<&str> {
+    path.to_str()
+        .filter(|p| std::path::MAIN_SEPARATOR == '/' && !p.starts_with('/'))
+        .filter(|p| p.is_empty() || discover::is_plain(p))
 }
 
 /// What loading one file gave besides its post.
@@ -593,6 +638,25 @@ mod tests {
                 "{rel} again"
             );
         }
+    }
+
+    #[test]
+    fn a_file_below_a_plain_folder_is_named_by_joining_without_the_whole_path() {
+        let root = Path::new("/blog");
+        let whole = |abs: &Path| format!("whole:{}", abs.display());
+        let named = |prefix: &str, name: &str| {
+            let (prefix, name) = (Path::new(prefix), Path::new(name));
+            below(plain(prefix), name, &root.join(prefix), &whole)
+        };
+        assert_eq!(
+            named("src/data/newsletter", "2024/a.md"),
+            "src/data/newsletter/2024/a.md"
+        );
+        assert_eq!(named("", "a.md"), "a.md");
+        // Anything else is taken from the whole path.
+        assert_eq!(named("../other", "a.md"), "whole:/blog/../other/a.md");
+        assert_eq!(named("posts", "./a.md"), "whole:/blog/posts/./a.md");
+        assert_eq!(named("posts", "/elsewhere/a.md"), "whole:/elsewhere/a.md");
     }
 
     #[test]

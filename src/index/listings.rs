@@ -12,6 +12,7 @@
 //! before the walk began is stored, so a change within one timestamp tick cannot go unnoticed,
 //! and neither is a walk that met an error.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -72,16 +73,18 @@ impl Listings {
         }
     }
 
-    /// [`discover::markdown_files`] of `folder`, from the stored listing when nothing it
-    /// depends on changed.
-    pub fn markdown_files(&mut self, folder: &Path) -> Vec<PathBuf> {
+    /// [`discover::markdown_files`] of `folder`, relative to it, from the stored listing when
+    /// nothing it depends on changed; `None` when `folder` is not a folder. Relative, as stored:
+    /// the walk makes each file's path from its collection's folder instead of taking the whole
+    /// path apart again. (A file the walker found outside the folder keeps its whole path.)
+    pub fn markdown_files(&mut self, folder: &Path) -> Option<Cow<'_, [PathBuf]>> {
         self.markdown_files_at(folder, SystemTime::now())
     }
 
     /// [`Listings::markdown_files`] for a walk starting at `now`.
-    fn markdown_files_at(&mut self, folder: &Path, now: SystemTime) -> Vec<PathBuf> {
+    fn markdown_files_at(&mut self, folder: &Path, now: SystemTime) -> Option<Cow<'_, [PathBuf]>> {
         if !folder.is_dir() {
-            return discover::markdown_files(folder);
+            return None;
         }
         let (global, cwd) = self
             .context
@@ -90,13 +93,13 @@ impl Listings {
                 (global, std::env::current_dir().ok())
             })
             .clone();
-        if let Some(listing) = self.stored.get_mut(folder)
-            && listing.global == global
-            && listing.cwd == cwd
-            && is_current(&listing.watched)
-        {
+        let current = self.stored.get(folder).is_some_and(|listing| {
+            listing.global == global && listing.cwd == cwd && is_current(&listing.watched)
+        });
+        if current {
+            let listing = self.stored.get_mut(folder).expect("just looked up");
             listing.used = true;
-            return listing.files.iter().map(|f| folder.join(f)).collect();
+            return Some(Cow::Borrowed(&listing.files));
         }
         self.walks += 1;
         let walk = discover::walk_folder(folder);
@@ -118,13 +121,16 @@ impl Listings {
                     files: relative,
                     used: true,
                 };
-                self.stored.insert(folder.to_owned(), listing);
                 self.changed = true;
+                let stored = self.stored.entry(folder.to_owned()).insert_entry(listing);
+                Some(Cow::Borrowed(&stored.into_mut().files))
             }
             // Something changed a moment ago, or the walk met an error: walk again next time.
-            _ => self.changed |= self.stored.remove(folder).is_some(),
+            (_, relative) => {
+                self.changed |= self.stored.remove(folder).is_some();
+                Some(Cow::Owned(relative.unwrap_or(walk.files)))
+            }
         }
-        walk.files
     }
 
     /// Writes the listings if they changed, through a temporary file and a rename.
@@ -396,9 +402,12 @@ mod tests {
     /// Lists `folder` from the stored listings for a walk beginning at `now`, as a new run would.
     fn list_again(cache: &Path, folder: &Path, now: SystemTime) -> (Vec<String>, usize) {
         let mut listings = Listings::open(cache);
-        let files = listings.markdown_files_at(folder, now);
+        let files: Vec<String> = (listings.markdown_files_at(folder, now).expect("a folder"))
+            .iter()
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
         listings.save().unwrap();
-        (names(&files, folder), listings.walks)
+        (files, listings.walks)
     }
 
     fn found(names: &[&str], walks: usize) -> (Vec<String>, usize) {
