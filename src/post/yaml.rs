@@ -4,6 +4,7 @@
 //! (a quoted date is a string), converts its character markers to byte offsets, reports
 //! duplicate keys with both places, and caps depth and alias expansion before they cost.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
@@ -19,7 +20,16 @@ pub const MAX_ALIAS_NODES: usize = 10_000;
 
 /// Parses `src` (the text between the fences, starting at byte `offset` of the file).
 pub fn parse(src: &str, offset: usize) -> Result<Node, SyntaxProblem> {
-    let positions = CharToByte::new(src);
+    // saphyr reads the text with LF line breaks: after a CRLF its markers (where an error is
+    // reported) could stand a few characters off where they stand after LF. Its markers count
+    // the characters of what it read; `positions` maps them to bytes of `src`.
+    let crlf = src.contains("\r\n");
+    let lf: Cow<'_, str> = if crlf {
+        Cow::Owned(src.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(src)
+    };
+    let positions = CharToByte::new(src, crlf);
     let mut builder = Builder {
         positions: &positions,
         offset,
@@ -27,7 +37,7 @@ pub fn parse(src: &str, offset: usize) -> Result<Node, SyntaxProblem> {
         anchors: HashMap::new(),
         alias_nodes: 0,
     };
-    let mut parser = Parser::new_from_str(src);
+    let mut parser = Parser::new_from_str(&lf);
     let mut root = None;
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
@@ -62,21 +72,27 @@ fn point(src: &str, at: usize) -> Span {
     Span::new(at, at + len)
 }
 
-/// saphyr markers count characters; this maps them to byte offsets.
+/// saphyr markers count characters of the text with LF line breaks; this maps them to byte
+/// offsets of the text as written.
 struct CharToByte {
-    /// Byte offset of each character; empty when the text is ASCII (identity).
+    /// Byte offset of each character; empty when the text is ASCII with LF breaks (identity).
     table: Vec<usize>,
     len: usize,
 }
 
 impl CharToByte {
-    fn new(src: &str) -> Self {
-        let table = if src.is_ascii() {
+    /// The map for `src`, which holds a CRLF when `crlf`.
+    fn new(src: &str, crlf: bool) -> Self {
+        let table = if src.is_ascii() && !crlf {
             Vec::new()
         } else {
             // Sized for the worst case up front: growing it showed up in profiles.
             let mut table = Vec::with_capacity(src.len());
-            table.extend(src.char_indices().map(|(i, _)| i));
+            let bytes = src.as_bytes();
+            // saphyr reads a CRLF as one LF: that character starts where the CR does.
+            let read =
+                |&(i, c): &(usize, char)| !(crlf && c == '\n' && i > 0 && bytes[i - 1] == b'\r');
+            table.extend(src.char_indices().filter(read).map(|(i, _)| i));
             table
         };
         CharToByte {
@@ -364,6 +380,38 @@ mod tests {
         };
         assert_eq!(slice(src, items[0].span), "新闻");
         assert_eq!(slice(src, items[1].span), "AI");
+    }
+
+    #[test]
+    fn crlf_line_breaks_give_the_spans_and_errors_of_lf_ones() {
+        let src = "title: 精读\npostSlug: a\ntags:\n  - 新闻\n  - |\n    block\n";
+        let crlf = src.replace('\n', "\r\n");
+        let (lf_entries, crlf_entries) = (root(src), root(&crlf));
+        assert_eq!(slice(&crlf, crlf_entries[0].value.span), "精读");
+        assert_eq!(slice(&crlf, crlf_entries[1].key_span), "postSlug");
+        assert_eq!(slice(&crlf, crlf_entries[1].value.span), "a");
+        let (Value::List(lf_items), Value::List(crlf_items)) =
+            (&lf_entries[2].value.value, &crlf_entries[2].value.value)
+        else {
+            panic!()
+        };
+        assert_eq!(slice(&crlf, crlf_items[0].span), "新闻");
+        assert_eq!(
+            crlf_items[1].value, lf_items[1].value,
+            "a block scalar reads LF"
+        );
+        // An error found after a few lines (a directive, then no `---`) stands at the same
+        // character of the same line: the scanner's lookahead once moved it after CRLF.
+        let broken = "\n%¡੦®並𖹀𑪰🫎𝼥𞹝𝀀\u{b3c}\u{897}𑥐𞹂\n\n(text)[https://example.com/x]\n\n> 你好，我是小树。这是我为你写的第 99 封信。\n\n";
+        let position = |text: &str| {
+            let at = parse(text, 0).unwrap_err().span.start;
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            (
+                text[..at].matches('\n').count(),
+                text[line_start..at].chars().count(),
+            )
+        };
+        assert_eq!(position(&broken.replace('\n', "\r\n")), position(broken));
     }
 
     #[test]
