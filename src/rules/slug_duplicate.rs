@@ -22,30 +22,40 @@ impl Rule for SlugDuplicate {
         let collection = ctx.collection;
         // Slugs compare case-insensitively: most hosts serve `/A` and `/a` as one page. Sorted
         // rather than hashed: no allocation per post (a save in the editor reads thousands).
-        let mut slugs: Vec<(Cow<'_, str>, &Post, &str, Span, bool)> = collection
+        // Only each post's key and position are sorted; what a finding shows is read again for
+        // the posts sharing a slug.
+        let mut keys: Vec<(Cow<'_, str>, usize)> = collection
             .posts
             .iter()
-            .filter_map(|post| {
-                let slug = collection.slug_of(post)?;
-                let (span, explicit) = match slug.entry {
-                    Some(entry) => (entry.value.span, true),
-                    None => (post.head_span(), false),
-                };
+            .enumerate()
+            .filter_map(|(index, post)| {
+                let slug = collection.slug_of(post)?.slug;
                 let key = if slug
-                    .slug
                     .bytes()
                     .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
                 {
-                    Cow::Borrowed(slug.slug)
+                    Cow::Borrowed(slug)
                 } else {
-                    Cow::Owned(slug.slug.to_lowercase())
+                    Cow::Owned(slug.to_lowercase())
                 };
-                Some((key, post, slug.slug, span, explicit))
+                Some((key, index))
             })
             .collect();
-        slugs.sort_by(|a, b| a.0.cmp(&b.0));
-        for group in slugs.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-            for (_, post, slug, span, explicit) in group {
+        // By key, then in the collection's order (a stable sort: posts usually come in order).
+        keys.sort();
+        let shown = |index: usize| {
+            let post = &collection.posts[index];
+            let slug = collection.slug_of(post).expect("a post with a slug");
+            let (span, explicit) = match slug.entry {
+                Some(entry) => (entry.value.span, true),
+                None => (post.head_span(), false),
+            };
+            (post, slug.slug, span, explicit)
+        };
+        for keys in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            let group: Vec<(&Post, &str, Span, bool)> =
+                keys.iter().map(|(_, index)| shown(*index)).collect();
+            for (post, slug, span, explicit) in &group {
                 let origin = if *explicit {
                     ""
                 } else {
@@ -64,7 +74,7 @@ impl Rule for SlugDuplicate {
                 .with_help(
                     "give each post its own slug; a copied post usually kept its predecessor's",
                 );
-                for (_, other, other_slug, other_span, _) in group {
+                for (other, other_slug, other_span, _) in &group {
                     if other.path() != post.path() {
                         diagnostic = diagnostic.with_related(
                             other.path(),
