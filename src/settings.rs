@@ -121,6 +121,14 @@ impl CollectionSettings {
         CollectionSettings::detected("standalone", &globset::escape(rel), Some(Preset::Generic))
     }
 
+    /// The folders its files are walked from, relative to the project root: each include
+    /// pattern's literal start (no file it holds lies elsewhere).
+    pub fn folders(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.include_patterns
+            .iter()
+            .map(|p| discover::literal_prefix(p))
+    }
+
     /// Whether a path relative to the project root belongs here.
     pub fn contains(&self, rel: &str) -> bool {
         self.contains_candidate(&Candidate::new(rel))

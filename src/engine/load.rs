@@ -243,13 +243,9 @@ fn forget_removed(
         .iter()
         .zip(&walked.walked)
         .filter(|(_, walked)| **walked)
-        .map(|(c, _)| {
-            let prefixes = c.include_patterns.iter();
-            let prefix = |p: &String| discover::slash_path(&discover::literal_prefix(p));
-            (c, prefixes.map(prefix).collect())
-        })
+        .map(|(c, _)| (c, c.folders().map(|f| discover::slash_path(&f)).collect()))
         .collect();
-    let below = |rel: &str, folder: &str| {
+    let under = |rel: &str, folder: &str| {
         folder.is_empty()
             || rel
                 .strip_prefix(folder)
@@ -259,7 +255,7 @@ fn forget_removed(
     index.retain(|rel| {
         let mut claiming = walked_collections
             .iter()
-            .filter(|(_, prefixes)| prefixes.iter().any(|p| below(rel, p)))
+            .filter(|(_, folders)| folders.iter().any(|f| under(rel, f)))
             .peekable();
         claiming.peek().is_none()
             || (walked.found_from(rel, &mut cursors) && unsaved_only != Some(rel))
@@ -346,12 +342,7 @@ fn walk(
     let prefixes: Vec<BTreeSet<PathBuf>> = settings
         .collections
         .iter()
-        .map(|c| {
-            c.include_patterns
-                .iter()
-                .map(|p| discover::literal_prefix(p))
-                .collect()
-        })
+        .map(|c| c.folders().collect())
         .collect();
     let overlap = |a: &BTreeSet<PathBuf>, b: &BTreeSet<PathBuf>| {
         a.iter()
@@ -389,20 +380,15 @@ fn walk(
         }
         for prefix in &prefixes[index] {
             let folder = root.join(prefix);
-            let rels: Vec<String> = match listings.as_deref_mut() {
-                Some(listings) => match listings.markdown_files(&folder) {
-                    Some(names) => {
-                        let prefix = plain(prefix);
-                        names
-                            .iter()
-                            .map(|name| below(prefix, name, &folder, rel))
-                            .collect()
-                    }
-                    None => discover::markdown_files(&folder)
-                        .iter()
-                        .map(|f| rel(f))
-                        .collect(),
-                },
+            let listed = listings
+                .as_deref_mut()
+                .and_then(|l| l.markdown_files(&folder));
+            let rels: Vec<String> = match listed {
+                Some(names) => {
+                    let prefix = plain(prefix);
+                    let rel_of = |name: &PathBuf| rel_of_listed(prefix, name, &folder, rel);
+                    names.iter().map(rel_of).collect()
+                }
                 None => discover::markdown_files(&folder)
                     .iter()
                     .map(|f| rel(f))
@@ -430,7 +416,7 @@ fn walk(
 /// it: `prefix` (the folder relative to the root, when plain) and the name joined with a `/` when
 /// the name is plain too, the common case met for every file of a walk; else `rel` of the whole
 /// path.
-fn below(
+fn rel_of_listed(
     prefix: Option<&str>,
     name: &Path,
     folder: &Path,
@@ -646,7 +632,7 @@ mod tests {
         let whole = |abs: &Path| format!("whole:{}", abs.display());
         let named = |prefix: &str, name: &str| {
             let (prefix, name) = (Path::new(prefix), Path::new(name));
-            below(plain(prefix), name, &root.join(prefix), &whole)
+            rel_of_listed(plain(prefix), name, &root.join(prefix), &whole)
         };
         assert_eq!(
             named("src/data/newsletter", "2024/a.md"),
