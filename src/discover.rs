@@ -146,11 +146,12 @@ fn markdown_walker(dir: &Path) -> ignore::Walk {
     WalkBuilder::new(dir).require_git(false).build()
 }
 
-/// The folder a glob can start walking from: its components before the first wildcard.
+/// The folder a glob can start walking from: its components before the first wildcard or
+/// escape (`p\osts` matches `posts`). No file the glob matches lies outside it.
 pub fn literal_prefix(pattern: &str) -> PathBuf {
     pattern
         .split('/')
-        .take_while(|part| !part.contains(['*', '?', '[', '{']))
+        .take_while(|part| !part.contains(['*', '?', '[', '{', '\\']))
         .collect::<PathBuf>()
 }
 
@@ -317,6 +318,12 @@ mod tests {
             PathBuf::from("src/data/blog")
         );
         assert_eq!(literal_prefix("**/*.md"), PathBuf::new());
+        // An escaped character is matched as itself, but written otherwise.
+        assert_eq!(literal_prefix("src/p\\osts/*.md"), PathBuf::from("src"));
+        let glob = globset::Glob::new("src/p\\osts/*.md")
+            .unwrap()
+            .compile_matcher();
+        assert!(glob.is_match("src/posts/a.md"));
     }
 
     #[test]

@@ -366,3 +366,43 @@ fn a_listing_is_made_again_when_git_s_global_excludes_or_the_working_folder_diff
         "from another working folder"
     );
 }
+
+#[test]
+fn a_deleted_file_is_forgotten_whatever_folder_its_collection_starts_from() {
+    let post = |title: &str| format!("---\ntitle: {title}\n---\n\nText.\n");
+    let (a, b, c) = (post("a"), post("b"), post("c"));
+    let configs = [
+        // Walked from the root itself.
+        "[collections.posts]\ninclude = [\"**/*.md\"]\npreset = \"generic\"\n",
+        // Each file its own pattern, without a wildcard.
+        "[collections.posts]\ninclude = [\"posts/a.md\", \"posts/b.md\", \"posts/c.md\"]\npreset = \"generic\"\n",
+    ];
+    let dirs: Vec<tempfile::TempDir> = configs
+        .iter()
+        .map(|config| {
+            blog(&[
+                ("postlint.toml", config),
+                ("posts/a.md", &a),
+                ("posts/b.md", &b),
+                ("posts/c.md", &c),
+            ])
+        })
+        .collect();
+    // Files changed in the last two seconds are never stored.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    for (dir, config) in dirs.iter().zip(configs) {
+        let edit = || {
+            findings(
+                postlint(dir.path()).args(["check", "--stdin-filename", "posts/a.md"]),
+                &a,
+            )
+        };
+        edit();
+        let index_path = dir.path().join(INDEX);
+        assert!(stored(&index_path).contains("posts/c.md"), "{config}");
+        std::fs::remove_file(dir.path().join("posts/c.md")).unwrap();
+        edit();
+        assert!(!stored(&index_path).contains("posts/c.md"), "{config}");
+        assert!(stored(&index_path).contains("posts/b.md"), "{config}");
+    }
+}

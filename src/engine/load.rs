@@ -626,6 +626,23 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn files_are_found_alike_in_any_order(
+            collections in proptest::collection::vec(
+                proptest::collection::btree_set("[a-c]{0,2}", 0..6), 1..4),
+            asked in proptest::collection::vec("[a-c]{0,2}", 0..24),
+        ) {
+            let files: Vec<Vec<String>> =
+                collections.into_iter().map(|c| c.into_iter().collect()).collect();
+            let walk = Walk { walked: vec![true; files.len()], files };
+            let mut cursors = vec![0; walk.files.len()];
+            for rel in &asked {
+                proptest::prop_assert_eq!(walk.found_from(rel, &mut cursors), walk.found(rel));
+            }
+        }
+    }
+
     #[test]
     fn a_file_below_a_plain_folder_is_named_by_joining_without_the_whole_path() {
         let root = Path::new("/blog");

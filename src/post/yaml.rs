@@ -21,15 +21,16 @@ pub const MAX_ALIAS_NODES: usize = 10_000;
 /// Parses `src` (the text between the fences, starting at byte `offset` of the file).
 pub fn parse(src: &str, offset: usize) -> Result<Node, SyntaxProblem> {
     // saphyr reads the text with LF line breaks: after a CRLF its markers (where an error is
-    // reported) could stand a few characters off where they stand after LF. Its markers count
-    // the characters of what it read; `positions` maps them to bytes of `src`.
-    let crlf = src.contains("\r\n");
-    let lf: Cow<'_, str> = if crlf {
-        Cow::Owned(src.replace("\r\n", "\n"))
+    // reported) could stand a few characters off where they stand after LF. Each CRLF and each
+    // lone CR (a line break too, in YAML) becomes one LF; its markers count the characters of
+    // what it read, and `positions` maps them to bytes of `src`.
+    let cr = src.contains('\r');
+    let lf: Cow<'_, str> = if cr {
+        Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         Cow::Borrowed(src)
     };
-    let positions = CharToByte::new(src, crlf);
+    let positions = CharToByte::new(src, cr);
     let mut builder = Builder {
         positions: &positions,
         offset,
@@ -75,15 +76,15 @@ fn point(src: &str, at: usize) -> Span {
 /// saphyr markers count characters of the text with LF line breaks; this maps them to byte
 /// offsets of the text as written.
 struct CharToByte {
-    /// Byte offset of each character; empty when the text is ASCII with LF breaks (identity).
+    /// Byte offset of each character; empty when the text is ASCII without CR (identity).
     table: Vec<usize>,
     len: usize,
 }
 
 impl CharToByte {
-    /// The map for `src`, which holds a CRLF when `crlf`.
-    fn new(src: &str, crlf: bool) -> Self {
-        let table = if src.is_ascii() && !crlf {
+    /// The map for `src`, which holds a CR when `cr`.
+    fn new(src: &str, cr: bool) -> Self {
+        let table = if src.is_ascii() && !cr {
             Vec::new()
         } else {
             // Sized for the worst case up front: growing it showed up in profiles.
@@ -91,7 +92,7 @@ impl CharToByte {
             let bytes = src.as_bytes();
             // saphyr reads a CRLF as one LF: that character starts where the CR does.
             let read =
-                |&(i, c): &(usize, char)| !(crlf && c == '\n' && i > 0 && bytes[i - 1] == b'\r');
+                |&(i, c): &(usize, char)| !(cr && c == '\n' && i > 0 && bytes[i - 1] == b'\r');
             table.extend(src.char_indices().filter(read).map(|(i, _)| i));
             table
         };
@@ -412,6 +413,17 @@ mod tests {
             )
         };
         assert_eq!(position(&broken.replace('\n', "\r\n")), position(broken));
+        // A lone CR before a CRLF is a line break of its own (twice converted line endings).
+        let title = |src: &str| root(src)[0].value.value.clone();
+        let folded = |text: &str| Value::Str(text.into(), StrStyle::Quoted);
+        assert_eq!(title("t: \"a\r\r\n  b\""), folded("a\nb"));
+        assert_eq!(title("t: \"a\r  b\""), folded("a b"));
+        let src = "t: |\r\n  x\r\r\n  y\r\n";
+        assert_eq!(
+            root(src)[0].value.value,
+            Value::Str("x\n\ny\n".into(), StrStyle::Block)
+        );
+        assert_eq!(slice(src, root(src)[0].key_span), "t");
     }
 
     #[test]
