@@ -162,10 +162,7 @@ impl Index {
     /// The post at `rel` (shown as `path`) as stored, when its file is still the version stored;
     /// `path` back otherwise.
     pub fn post(&self, rel: &str, stamp: &Stamp) -> Option<Post> {
-        // Nothing is fresh before the first file is read again (hashing `rel` cost as much as
-        // finding its slot).
-        let fresh = Some(&self.fresh).filter(|f| !f.is_empty());
-        let stored = match fresh.and_then(|f| f.get(rel)) {
+        let stored = match self.fresh.get(rel) {
             Some((fresh, skeleton)) => (fresh == stamp).then_some(skeleton.as_slice()),
             None => self
                 .slot(rel)
