@@ -25,14 +25,14 @@ pub const EXIT_FAILURE: u8 = 2;
 
 /// Runs a parsed command line, writing to stdout and stderr.
 pub fn run(cli: Cli) -> ExitCode {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Block-buffered: the standard lock flushes at every line, a `write` per line of a report.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut out),
         Command::Series(args) => series(&args, &mut out),
         Command::Server => {
             drop(out);
-            crate::server::run()
+            return exit(crate::server::run());
         }
         Command::Cache {
             action: CacheAction::Clear { cache_dir },
@@ -41,6 +41,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rule { name } => show_rule(&name, &mut out),
         Command::Init { path, force } => init(&path, force, &mut out),
     };
+    let flushed = out.flush();
+    exit(result.and_then(|code| flushed.map(|()| code)))
+}
+
+/// The process's exit code for a command's result, printing its error.
+fn exit(result: io::Result<u8>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         // A closed pipe (`postlint check | head`) is the reader's choice, not a failure.
