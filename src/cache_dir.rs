@@ -57,7 +57,7 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Reads `dir/name` unless it is missing, not a regular file, or larger than [`MAX_FILE`].
-pub fn read(dir: &Path, name: &str) -> Option<Vec<u8>> {
+pub fn read(dir: &Path, name: &str) -> Option<Bytes> {
     let path = dir.join(name);
     // A planted link to a device or a pipe could be read forever, or block in `open`.
     if !std::fs::metadata(&path).ok()?.is_file() {
@@ -68,49 +68,59 @@ pub fn read(dir: &Path, name: &str) -> Option<Vec<u8>> {
     if !meta.is_file() || meta.len() > MAX_FILE {
         return None;
     }
-    read_whole(file, usize::try_from(meta.len()).ok()?)
-}
-
-/// Files at least this big are read by two threads, each taking half.
-const SPLIT_READ: usize = 1 << 20;
-
-/// The `size` bytes of `file`. A big file is read in two halves at once: most of reading the
-/// outline index (4 MB at 10 000 posts) is the kernel giving the process fresh pages, which two
-/// cores do in half the time, and an editor save waits for it. Both halves come from the same
-/// open file, so a new version renamed in meanwhile cannot be mixed in.
-#[cfg(unix)]
-fn read_whole(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    if size < SPLIT_READ {
-        return read_rest(file, size);
+    let size = usize::try_from(meta.len()).ok()?;
+    #[cfg(unix)]
+    if size >= MAP_FROM
+        && let Some(map) = map(&file)
+    {
+        return Some(Bytes::Mapped(map));
     }
-    let mut bytes = vec![0u8; size];
-    let (head, tail) = bytes.split_at_mut(size / 2);
-    let at = head.len() as u64;
-    let halves = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .spawn_scoped(scope, || file.read_exact_at(tail, at).is_ok())
-            .ok()?;
-        let head_read = file.read_exact_at(head, 0).is_ok();
-        Some(head_read && other.join().unwrap_or(false))
-    });
-    // Read whole here when no thread could be started.
-    let read = halves.unwrap_or_else(|| file.read_exact_at(&mut bytes, 0).is_ok());
-    // A file cut short meanwhile (written in place, not by postlint) is not read.
-    read.then_some(bytes)
-}
-
-#[cfg(not(unix))]
-fn read_whole(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
-    read_rest(file, size)
-}
-
-fn read_rest(file: std::fs::File, size: usize) -> Option<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(size);
     // No more than the size it had: a file growing meanwhile is not read without end.
     file.take(size as u64).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    Some(Bytes::Read(bytes))
+}
+
+/// Files at least this big are mapped rather than read: reading the outline index (6 MB at
+/// 10 000 posts) was mostly the kernel handing the process fresh pages to copy it into, and an
+/// editor save waited for it. Mapped, its pages come from the page cache as they are decoded.
+const MAP_FROM: usize = 64 * 1024;
+
+/// A cache file's bytes, mapped or read. (Only on Unix are files mapped: on Windows a mapped
+/// file cannot be replaced by a rename, and postlint replaces the index while reading it.)
+#[derive(Debug)]
+pub enum Bytes {
+    #[cfg(unix)]
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl Default for Bytes {
+    fn default() -> Self {
+        Bytes::Read(Vec::new())
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            #[cfg(unix)]
+            Bytes::Mapped(map) => map,
+            Bytes::Read(bytes) => bytes,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn map(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    // SAFETY: a mapped file must not change while mapped. postlint never writes a cache file in
+    // place: `write` puts a new file in its place by a rename, and the mapping keeps the old one.
+    // Only another program writing into the cache folder's files in place could change it
+    // (the risk ripgrep takes for every file it maps); decoding checks every byte all the same.
+    unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
 /// Deletes the cache file `name` in `dir`; whether there was one.
@@ -135,14 +145,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn big_files_read_in_halves_are_read_whole() {
+    fn big_files_are_mapped_and_read_alike() {
         let dir = tempfile::tempdir().unwrap();
-        for size in [0, 1, SPLIT_READ - 1, SPLIT_READ, 3 * SPLIT_READ + 1] {
+        for size in [0, 1, MAP_FROM - 1, MAP_FROM, 3 * MAP_FROM + 1] {
             let bytes: Vec<u8> = (0..size).map(|i| (i * 7 + i / 4096) as u8).collect();
             write(dir.path(), "file", &bytes).unwrap();
-            assert!(read(dir.path(), "file") == Some(bytes), "size {size}");
+            let read = read(dir.path(), "file").unwrap();
+            assert!(*read == bytes, "size {size}");
+            // Replacing the file leaves what was mapped as it was.
+            write(dir.path(), "file", b"new").unwrap();
+            assert!(*read == bytes, "size {size}");
+            #[cfg(unix)]
+            assert_eq!(
+                matches!(read, Bytes::Mapped(_)),
+                size >= MAP_FROM,
+                "size {size}"
+            );
         }
-        assert_eq!(read(dir.path(), "missing"), None);
+        assert!(read(dir.path(), "missing").is_none());
     }
 
     #[cfg(unix)]
@@ -150,7 +170,7 @@ mod tests {
     fn a_cache_file_planted_as_a_link_to_a_device_is_not_read() {
         let dir = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink("/dev/zero", dir.path().join("file")).unwrap();
-        assert_eq!(read(dir.path(), "file"), None);
+        assert!(read(dir.path(), "file").is_none());
     }
 
     #[test]
@@ -159,7 +179,7 @@ mod tests {
         let cache = dir.path().join("cache");
         write(&cache, "f", b"one").unwrap();
         write(&cache, "f", b"two").unwrap();
-        assert_eq!(read(&cache, "f").unwrap(), b"two");
+        assert_eq!(*read(&cache, "f").unwrap(), *b"two");
         let mut names: Vec<String> = std::fs::read_dir(&cache)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

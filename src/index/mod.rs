@@ -125,7 +125,7 @@ pub struct Index {
     /// The series body regexes the skeletons hold the first matches of, in order.
     patterns: Vec<Arc<str>>,
     /// The file as read: entries are decoded from it in place, only when asked for.
-    stored: Vec<u8>,
+    stored: crate::cache_dir::Bytes,
     /// Its entries, sorted by path (as written).
     slots: Vec<Slot>,
     /// Entries made in this run, by path.
@@ -363,6 +363,43 @@ mod tests {
                 .slots
                 .is_empty(),
             "other regexes start empty"
+        );
+    }
+
+    #[test]
+    fn a_big_index_is_read_mapped_and_saved_over_while_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let rel = |i: usize| format!("posts/{i:04}.md");
+        let mut index = Index::open(dir.path(), &[]);
+        for i in 0..1500 {
+            index.insert(
+                &rel(i),
+                stamp(10),
+                stored(&format!("第{i}封信")),
+                SystemTime::now(),
+            );
+        }
+        index.save().unwrap();
+        assert!(std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().len() > 64 * 1024);
+
+        let mut again = Index::open(dir.path(), &[]);
+        #[cfg(unix)]
+        assert!(matches!(again.stored, crate::cache_dir::Bytes::Mapped(_)));
+        again.insert("new.md", stamp(10), stored("新"), SystemTime::now());
+        again.save().unwrap();
+        // The entries read before the save come from the mapped file as it was.
+        assert_eq!(
+            title(again.post(&rel(1499), &stamp(10))).as_deref(),
+            Some("第1499封信")
+        );
+        let last = Index::open(dir.path(), &[]);
+        assert_eq!(
+            title(last.post(&rel(7), &stamp(10))).as_deref(),
+            Some("第7封信")
+        );
+        assert_eq!(
+            title(last.post("new.md", &stamp(10))).as_deref(),
+            Some("新")
         );
     }
 
