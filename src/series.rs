@@ -294,7 +294,17 @@ impl Series {
         slug_field: Option<&str>,
         greeting: Option<NumberMatch>,
     ) -> Vec<Found> {
-        let mut found = Vec::new();
+        // Sized for every configured source at once: thousands of these live through a save.
+        let configured = [
+            self.body.is_some(),
+            self.title.is_some(),
+            self.heading.is_some(),
+        ]
+        .into_iter()
+        .chain([self.slug.is_some(), self.file.is_some()])
+        .filter(|c| *c)
+        .count();
+        let mut found = Vec::with_capacity(configured);
         let source = &post.source;
         if let Some(m) = greeting {
             found.push(Found {

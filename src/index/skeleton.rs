@@ -226,31 +226,30 @@ pub fn decode(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
             text: input.str()?.to_owned(),
         })
     })?;
-    let known_numbers = patterns
-        .iter()
-        .map(|pattern| {
-            let known = match input.u8()? {
-                0 => None,
-                1 => {
-                    let number = match input.u8()? {
-                        0 => None,
-                        1 => Some(input.u64()?),
-                        _ => return None,
-                    };
-                    let span = input.place(source)?;
-                    let whole = input.place(source)?;
-                    Some(NumberMatch {
-                        number,
-                        span,
-                        text: source[whole.range()].into(),
-                        whole,
-                    })
-                }
-                _ => return None,
-            };
-            Some((pattern.clone(), known))
-        })
-        .collect::<Option<Vec<_>>>()?;
+    // A vector of the exact size: thousands of these live through a save.
+    let mut known_numbers = Vec::with_capacity(patterns.len());
+    for pattern in patterns {
+        let known = match input.u8()? {
+            0 => None,
+            1 => {
+                let number = match input.u8()? {
+                    0 => None,
+                    1 => Some(input.u64()?),
+                    _ => return None,
+                };
+                let span = input.place(source)?;
+                let whole = input.place(source)?;
+                Some(NumberMatch {
+                    number,
+                    span,
+                    text: source[whole.range()].into(),
+                    whole,
+                })
+            }
+            _ => return None,
+        };
+        known_numbers.push((pattern.clone(), known));
+    }
     if !input.0.is_empty() {
         return None;
     }
