@@ -187,13 +187,13 @@ impl Builder<'_> {
                         start,
                         anchor,
                         items,
-                    }) => (start, anchor, Value::List(items)),
+                    }) => (start, anchor, Value::List(exact(items))),
                     Some(Frame::Map {
                         start,
                         anchor,
                         entries,
                         ..
-                    }) => (start, anchor, Value::Map(entries)),
+                    }) => (start, anchor, Value::Map(exact(entries))),
                     None => return Ok(None),
                 };
                 let node = Node {
@@ -277,6 +277,17 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// `items` in a vector of their exact size: a tree lives as long as its post (thousands of
+/// them through a run), and a vector grown item by item holds up to twice its items' room.
+fn exact<T>(items: Vec<T>) -> Vec<T> {
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.extend(items);
+    exact
 }
 
 fn count_nodes(node: &Node) -> usize {
