@@ -69,9 +69,9 @@ pub fn read(dir: &Path, name: &str) -> Option<Bytes> {
         return None;
     }
     let size = usize::try_from(meta.len()).ok()?;
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     if size >= MAP_FROM
-        && let Some(map) = map(&file)
+        && let Some(map) = map(&file, size)
     {
         return Some(Bytes::Mapped(map));
     }
@@ -85,13 +85,16 @@ pub fn read(dir: &Path, name: &str) -> Option<Bytes> {
 /// Files at least this big are mapped rather than read: reading the outline index (6 MB at
 /// 10 000 posts) was mostly the kernel handing the process fresh pages to copy it into, and an
 /// editor save waited for it. Mapped, its pages come from the page cache as they are decoded.
-const MAP_FROM: usize = 64 * 1024;
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub(crate) const MAP_FROM: usize = 64 * 1024;
 
-/// A cache file's bytes, mapped or read. (Only on Unix are files mapped: on Windows a mapped
-/// file cannot be replaced by a rename, and postlint replaces the index while reading it.)
+/// A cache file's bytes, mapped or read. Files are mapped only on Linux's local file systems,
+/// where replacing a file by a rename (as postlint does, even while reading the index) leaves a
+/// mapping of the old one intact: on Windows a mapped file cannot be replaced, and on a network
+/// file system another machine's rename can take the mapped pages away.
 #[derive(Debug)]
 pub enum Bytes {
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     Mapped(memmap2::Mmap),
     Read(Vec<u8>),
 }
@@ -107,20 +110,44 @@ impl std::ops::Deref for Bytes {
 
     fn deref(&self) -> &[u8] {
         match self {
-            #[cfg(unix)]
+            #[cfg(target_os = "linux")]
             Bytes::Mapped(map) => map,
             Bytes::Read(bytes) => bytes,
         }
     }
 }
 
-#[cfg(unix)]
-fn map(file: &std::fs::File) -> Option<memmap2::Mmap> {
+/// The first `size` bytes of `file` mapped, when it lies on a local file system.
+#[cfg(target_os = "linux")]
+fn map(file: &std::fs::File, size: usize) -> Option<memmap2::Mmap> {
+    if !on_local_file_system(file) {
+        return None;
+    }
     // SAFETY: a mapped file must not change while mapped. postlint never writes a cache file in
-    // place: `write` puts a new file in its place by a rename, and the mapping keeps the old one.
-    // Only another program writing into the cache folder's files in place could change it
-    // (the risk ripgrep takes for every file it maps); decoding checks every byte all the same.
-    unsafe { memmap2::Mmap::map(file) }.ok()
+    // place: `write` puts a new file in its place by a rename, and on a local file system the
+    // mapping keeps the old one. A program truncating the file in place while a run reads it
+    // would end the run (SIGBUS): README asks users to delete cache files, never edit them.
+    unsafe { memmap2::MmapOptions::new().len(size).map(file) }.ok()
+}
+
+/// Whether `file` lies on ext2/3/4, XFS, Btrfs, tmpfs, overlayfs (containers), F2FS, ZFS or
+/// bcachefs (not on a network or user-space file system).
+#[cfg(target_os = "linux")]
+pub(crate) fn on_local_file_system(file: &std::fs::File) -> bool {
+    const LOCAL: [i64; 8] = [
+        0xEF53,
+        0x5846_5342,
+        0x9123_683E,
+        0x0102_1994,
+        0x794C_7630,
+        0xF2F5_2010,
+        0x2FC1_2FC1,
+        0xCA45_1A4E,
+    ];
+    // The field is 32 bits wide on some targets.
+    #[allow(clippy::useless_conversion)]
+    let local = |kind| LOCAL.contains(&i64::from(kind));
+    rustix::fs::fstatfs(file).is_ok_and(|fs| local(fs.f_type))
 }
 
 /// Deletes the cache file `name` in `dir`; whether there was one.

@@ -207,12 +207,19 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         quiet: args.quiet,
     };
     report::render(format, &outcome, &options, out)?;
+    print_errors(&outcome.errors, out)?;
     crate::timings::mark("report written");
+    Ok(exit_code(&outcome))
+}
+
+/// Prints `errors` on stderr after what `out` holds (it is buffered): a report, then what kept
+/// it from being whole.
+fn print_errors(errors: &[String], out: &mut dyn Write) -> io::Result<()> {
     out.flush()?;
-    for error in &outcome.errors {
+    for error in errors {
         eprintln!("error: {error}");
     }
-    Ok(exit_code(&outcome))
+    Ok(())
 }
 
 /// The checker for the chosen network mode: the cache in `cache_dir` (none with `--no-cache`)
@@ -433,9 +440,7 @@ fn series(args: &SeriesArgs, out: &mut dyn Write) -> io::Result<u8> {
         SeriesFormat::Table => report::series::render_table(&views, out)?,
         SeriesFormat::Json => report::series::render_json(&views, out)?,
     }
-    for error in &errors {
-        eprintln!("error: {error}");
-    }
+    print_errors(&errors, out)?;
     Ok(if errors.is_empty() {
         EXIT_OK
     } else {

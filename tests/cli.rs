@@ -1124,3 +1124,80 @@ fn slugs_are_compared_ignoring_letter_case_in_any_script() {
         .concat()
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_ends_with_its_error_and_exit_code_2() {
+    // Standard output is buffered: its last block is written at the end, and that write's
+    // failure must still be reported.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("postlint"))
+        .arg("rules")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn errors_follow_the_report_they_interrupt() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = blog(&[
+        (
+            "src/data/newsletter/newsletter-1.md",
+            &letter(1, "newsletter-1"),
+        ),
+        (
+            "src/data/newsletter/newsletter-2.md",
+            &letter(2, "newsletter-2"),
+        ),
+        (
+            "src/data/newsletter/newsletter-3.md",
+            &letter(3, "newletter-3"),
+        ),
+        (
+            "src/data/newsletter/newsletter-4.md",
+            &letter(4, "newsletter-4"),
+        ),
+    ]);
+    let locked = dir.path().join("src/data/newsletter/newsletter-4.md");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_ok() {
+        eprintln!("skipped: running as root reads any file");
+        return;
+    }
+    // Both streams into one pipe, as a terminal shows them.
+    for args in ["series", "check --format concise"] {
+        let output = std::process::Command::new("sh")
+            .args(["-c", &format!("exec \"$0\" {args} 2>&1")])
+            .arg(assert_cmd::cargo::cargo_bin("postlint"))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args}");
+        let both = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = both.lines().collect();
+        let first_error = lines
+            .iter()
+            .position(|l| l.starts_with("error: "))
+            .expect("the unreadable post is reported");
+        assert!(first_error > 0, "{args}: the report comes first: {both}");
+        assert!(
+            lines[first_error..]
+                .iter()
+                .all(|l| l.starts_with("error: ")),
+            "{args}: nothing of the report after the errors: {both}"
+        );
+        assert!(
+            lines[first_error].contains("newsletter-4.md: cannot read"),
+            "{both}"
+        );
+    }
+}

@@ -41,6 +41,14 @@ pub(crate) fn load_with(
         _ => discover::slash_path(&discover::relative(abs, &root)),
     };
 
+    // Files are opened by their path from the working folder when the root lies in it: the
+    // kernel then looks up only the names below it (for each of thousands of files, looking up
+    // the root's own folders again cost a whole-blog run 2 % of its CPU).
+    let open_root = match root.strip_prefix(&cwd) {
+        Ok(below) if !cwd.as_os_str().is_empty() => below.to_path_buf(),
+        _ => root.clone(),
+    };
+
     // The path shown for a file: the root as the user sees it joined with the relative path.
     let shown_root = discover::normalize(&settings.root);
     let shown = |rel: &str| discover::join_normal(&shown_root, rel);
@@ -129,7 +137,7 @@ pub(crate) fn load_with(
             continue;
         }
         let folders = match &index {
-            Some(_) => OpenFolders::open(&root, files.iter().filter(|f| !is_requested(f))),
+            Some(_) => OpenFolders::open(&open_root, files.iter().filter(|f| !is_requested(f))),
             None => OpenFolders::default(),
         };
         let preset = crate::collection::preset_before_detection(collection.preset);
@@ -147,10 +155,10 @@ pub(crate) fn load_with(
                     (Some((_, text)), Some(s)) if s == rel => (text.clone().into_bytes(), false),
                     _ if !requested && index.is_some() => {
                         let index = index.as_ref().expect("checked in the guard");
-                        return load_outline(&root, rel, display, index, &regexes, &folders);
+                        return load_outline(&open_root, rel, display, index, &regexes, &folders);
                     }
                     _ => (
-                        std::fs::read(root.join(rel)).map_err(|e| cannot_read(&display, e))?,
+                        std::fs::read(open_root.join(rel)).map_err(|e| cannot_read(&display, e))?,
                         true,
                     ),
                 };
