@@ -63,12 +63,6 @@ def medians(samples):
     return tuple(statistics.median(s[k] for s in samples) for k in range(4))
 
 
-def measure(cmd, runs, stdin=None, cwd=None, ok_codes=(0, 1)):
-    """Medians of what `run_once` measures for `cmd`, after one warm-up."""
-    samples = [run_once(cmd, stdin, cwd, ok_codes) for _ in range(runs + 1)][1:]
-    return medians(samples)
-
-
 def measure_in_turns(commands, runs, cwd=None):
     """Like `measure` for each (name, cmd, stdin) or (name, cmd, stdin, its own cwd), the commands
     taking turns run by run, so a slow or fast spell of the machine falls on all of them alike.
@@ -168,10 +162,15 @@ def network(postlint, urls, runs):
         wall, requests = timed(lychee)
         rows.append(("lychee, per-host 8, its default 50 ms spacing (one run)", wall, requests))
     subprocess.run(cmd, cwd=site, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    warm = [timed(cmd) for _ in range(runs)]
+    # The warm-cache and offline runs take turns too: a few milliseconds each, so a spell of
+    # the machine moved one set of runs and not the other.
+    warm, offline = [], []
+    for _ in range(runs + 1):
+        warm.append(timed(cmd))
+        offline.append(timed([postlint, "check", "--offline", "--quiet"]))
+    warm, offline = warm[1:], offline[1:]
     rows.append(("postlint, warm cache", statistics.median(t for t, _ in warm), warm[-1][1]))
-    offline = measure([postlint, "check", "--offline", "--quiet"], runs, cwd=site)[0]
-    rows.append(("postlint, offline (for the warm-cache ratio)", offline, 0))
+    rows.append(("postlint, offline (for the warm-cache ratio)", statistics.median(t for t, _ in offline), 0))
     server.shutdown()
     return rows, urls * Images.delay / 8
 
