@@ -299,10 +299,11 @@ impl Series {
             self.body.is_some(),
             self.title.is_some(),
             self.heading.is_some(),
+            self.slug.is_some(),
+            self.file.is_some(),
         ]
-        .into_iter()
-        .chain([self.slug.is_some(), self.file.is_some()])
-        .filter(|c| *c)
+        .iter()
+        .filter(|c| **c)
         .count();
         let mut found = Vec::with_capacity(configured);
         let source = &post.source;
