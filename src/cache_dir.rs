@@ -1,7 +1,7 @@
 //! The cache folder (`.postlint-cache/`): created with a `.gitignore` that keeps it out of git,
 //! written through temporary files that nothing planted in a repository can redirect.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -75,7 +75,6 @@ pub fn read(dir: &Path, name: &str) -> Option<Bytes> {
     {
         return Some(Bytes::Mapped(map));
     }
-    use std::io::Read;
     let mut bytes = Vec::with_capacity(size);
     // No more than the size it had: a file growing meanwhile is not read without end.
     file.take(size as u64).read_to_end(&mut bytes).ok()?;

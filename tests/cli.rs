@@ -1149,24 +1149,25 @@ fn output_that_cannot_be_written_ends_with_its_error_and_exit_code_2() {
 #[test]
 fn errors_follow_the_report_they_interrupt() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = blog(&[
-        (
-            "src/data/newsletter/newsletter-1.md",
-            &letter(1, "newsletter-1"),
-        ),
-        (
-            "src/data/newsletter/newsletter-2.md",
-            &letter(2, "newsletter-2"),
-        ),
-        (
-            "src/data/newsletter/newsletter-3.md",
-            &letter(3, "newletter-3"),
-        ),
-        (
-            "src/data/newsletter/newsletter-4.md",
-            &letter(4, "newsletter-4"),
-        ),
-    ]);
+    // Four letters, the third with a slug typo (a finding to report), the fourth unreadable.
+    let letters: Vec<(String, String)> = (1..=4)
+        .map(|n| {
+            let slug = if n == 3 {
+                "newletter-3".to_owned()
+            } else {
+                format!("newsletter-{n}")
+            };
+            (
+                format!("src/data/newsletter/newsletter-{n}.md"),
+                letter(n, &slug),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = letters
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = blog(&files);
     let locked = dir.path().join("src/data/newsletter/newsletter-4.md");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&locked).is_ok() {

@@ -41,7 +41,7 @@ impl Rule for SlugDuplicate {
                 Some((key, index))
             })
             .collect();
-        // By key, then in the collection's order (a stable sort: posts usually come in order).
+        // By key, then by position: a slug's posts in the collection's order.
         keys.sort();
         let shown = |index: usize| {
             let post = &collection.posts[index];
