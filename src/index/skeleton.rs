@@ -36,13 +36,7 @@ impl Cut {
     /// The cut of `post`, whose outline `view` gives.
     fn of(post: &Post, regexes: &[Regex], view: &mut impl OutlineView) -> Cut {
         let source: &str = &post.source;
-        let found: Vec<Option<NumberMatch>> = regexes
-            .iter()
-            .map(|regex| {
-                crate::series::body_number_with(regex, post, |span| view.in_code_or_comment(span))
-            })
-            .collect();
-        let range = crate::series::read_range(post, &found, |span| view.in_code(span));
+        let (found, range) = crate::series::greetings_and_read_range(post, regexes, view);
         let last = [
             Some(post.body.span.start),
             range.map(|r| r.end),
