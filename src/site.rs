@@ -3,9 +3,11 @@
 //! Directory listings are read once and cached, so a wrong letter case can be told from a
 //! missing file: `Photo.PNG` works on macOS and breaks on Linux hosting.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The answer for one path.
@@ -23,10 +25,29 @@ pub trait FileView: Sync {
 }
 
 /// The real file system, with cached directory listings.
-#[derive(Default)]
 pub struct Disk {
+    /// Tells this disk's listings in [`LAST_LISTED`] from another's.
+    id: u64,
     /// By the folder's path as bytes (hashing a `Path` walks its components).
     folders: Mutex<HashMap<OsString, Folder>>,
+}
+
+impl Default for Disk {
+    fn default() -> Self {
+        /// Disks made so far: each gets its own number.
+        static DISKS: AtomicU64 = AtomicU64::new(0);
+        Disk {
+            id: DISKS.fetch_add(1, Ordering::Relaxed),
+            folders: Mutex::default(),
+        }
+    }
+}
+
+thread_local! {
+    /// The folder whose listing this thread used last, with the disk it belongs to: most images
+    /// of a blog lie in one folder, and asking the shared map for it on every image had both
+    /// cores wait on its lock (`image-missing` took 8 % of a whole-blog run's time).
+    static LAST_LISTED: RefCell<Option<(u64, PathBuf, Arc<Listing>)>> = const { RefCell::new(None) };
 }
 
 /// What is known of one folder.
@@ -36,6 +57,8 @@ struct Folder {
     lookups: usize,
     /// Its listing once read (`Some(None)`: it cannot be read as a folder).
     listing: Option<Option<Arc<Listing>>>,
+    /// A thread is reading its listing for [`Disk::busy_listing`]: the others `stat` meanwhile.
+    being_read: bool,
 }
 
 impl Folder {
@@ -119,12 +142,26 @@ impl Disk {
     /// Counts a lookup in `dir`; its listing when the folder is busy enough to be read whole
     /// (`None`: not read yet, `Some(None)`: cannot be read).
     fn busy_listing(&self, dir: &Path) -> Option<Option<Arc<Listing>>> {
-        self.folder(dir, |folder| {
+        let known = self.folder(dir, |folder| {
             folder.lookups += 1;
-            if folder.lookups > STATS_BEFORE_LISTING {
-                folder.listing(dir);
+            if folder.listing.is_some()
+                || folder.being_read
+                || folder.lookups <= STATS_BEFORE_LISTING
+            {
+                return Some(folder.listing.clone());
             }
-            folder.listing.clone()
+            folder.being_read = true;
+            None
+        });
+        if let Some(known) = known {
+            return known;
+        }
+        // Read without the lock: a folder of images can hold thousands of names, and the other
+        // cores would wait for them instead of answering by `stat` meanwhile.
+        let listing = Listing::read(dir).map(Arc::new);
+        self.folder(dir, |folder| {
+            folder.being_read = false;
+            Some(folder.listing.get_or_insert(listing).clone())
         })
     }
 }
@@ -149,10 +186,25 @@ impl Disk {
                 Lookup::Missing
             };
         };
+        let last = LAST_LISTED.with_borrow(|last| match last {
+            Some((disk, dir, listing))
+                if *disk == self.id && dir.as_os_str() == parent.as_os_str() =>
+            {
+                Some(find(parent, listing, name))
+            }
+            _ => None,
+        });
+        if let Some(found) = last {
+            return found;
+        }
         // A busy folder answers from its listing: one read instead of one `stat` per image
         // (thousands of images share `public/images`). A miss needs the listing anyway.
         let listing = match self.busy_listing(parent) {
-            Some(listing) => listing,
+            Some(Some(listing)) => {
+                LAST_LISTED.set(Some((self.id, parent.to_owned(), Arc::clone(&listing))));
+                Some(listing)
+            }
+            Some(None) => None,
             None if path.exists() => return Lookup::Found,
             None => self.listing(parent),
         };
@@ -292,5 +344,56 @@ mod tests {
             Disk::default().lookup(&dir.path().join(deep)),
             Lookup::Missing
         );
+    }
+
+    /// A listed folder, past the lookups answered by `stat`.
+    fn listed(files: usize) -> (tempfile::TempDir, Disk) {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..files {
+            std::fs::write(dir.path().join(format!("{i}.png")), b"x").unwrap();
+        }
+        let disk = Disk::default();
+        for i in 0..=STATS_BEFORE_LISTING {
+            assert_eq!(
+                disk.lookup(&dir.path().join(format!("{i}.png"))),
+                Lookup::Found
+            );
+        }
+        (dir, disk)
+    }
+
+    #[test]
+    fn a_thread_keeps_the_listing_it_used_last_for_its_disk_only() {
+        let (dir, first) = listed(STATS_BEFORE_LISTING + 1);
+        let new = dir.path().join("new.png");
+        // The listing was read before the file was written: this disk does not see it...
+        std::fs::write(&new, b"x").unwrap();
+        assert_eq!(first.lookup(&new), Lookup::Missing);
+        // ...but the next run's does, though the last listing this thread used is the old one.
+        assert_eq!(Disk::default().lookup(&new), Lookup::Found);
+        assert_eq!(first.lookup(&new), Lookup::Missing);
+    }
+
+    #[test]
+    fn while_a_folder_is_being_listed_other_lookups_stat() {
+        let (dir, disk) = listed(STATS_BEFORE_LISTING + 2);
+        let (dir_key, last) = (dir.path(), STATS_BEFORE_LISTING + 1);
+        // As if another thread had started reading the listing.
+        disk.folder(dir_key, |folder| {
+            folder.listing = None;
+            folder.being_read = true;
+        });
+        LAST_LISTED.set(None);
+        assert_eq!(
+            disk.lookup(&dir.path().join(format!("{last}.png"))),
+            Lookup::Found
+        );
+        assert!(disk.folder(dir_key, |folder| folder.listing.is_none()));
+        disk.folder(dir_key, |folder| folder.being_read = false);
+        assert_eq!(
+            disk.lookup(&dir.path().join(format!("{last}.png"))),
+            Lookup::Found
+        );
+        assert!(disk.folder(dir_key, |folder| folder.listing.is_some()));
     }
 }
