@@ -67,9 +67,9 @@ pub struct Link {
     pub url: String,
     /// The destination as written (in the reference definition for reference links).
     pub url_span: Span,
-    /// The link text or the image's alt text, as plain text.
-    pub text: String,
-    pub title: String,
+    /// Whether the link text or the image's alt text holds more than white space (markup and
+    /// the text of code spans count; what the text is, no rule asks).
+    pub has_text: bool,
     /// An image with alt text, or an `<img>` with an `alt` attribute (`alt=""` marks decoration).
     pub has_alt: bool,
     /// The label of a reference link (`d` in `[text][d]`); empty for other kinds.
@@ -143,14 +143,14 @@ pub fn parse(text: &str, start: usize) -> Body {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
-                title,
                 id,
+                ..
             })
             | Event::Start(Tag::Image {
                 link_type,
                 dest_url,
-                title,
                 id,
+                ..
             }) => {
                 let image = src[span.start - start..].starts_with('!');
                 let kind = link_kind(link_type).unwrap_or(LinkKind::Inline);
@@ -168,8 +168,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     span,
                     url: dest_url.into_string(),
                     url_span: span,
-                    text: String::new(),
-                    title: title.into_string(),
+                    has_text: false,
                     has_alt: false,
                     reference,
                 };
@@ -188,9 +187,9 @@ pub fn parse(text: &str, start: usize) -> Body {
                         _ => link.span,
                     };
                     if let Some((parent, _)) = open_links.last_mut() {
-                        parent.text.push_str(&link.text);
+                        parent.has_text |= link.has_text;
                     }
-                    link.has_alt = !is_blank(&link.text);
+                    link.has_alt = link.has_text;
                     body.links.push(link);
                 }
             }
@@ -304,7 +303,7 @@ fn push_text(
     span: Span,
 ) {
     if let Some((link, text_end)) = open_links.last_mut() {
-        link.text.push_str(text);
+        link.has_text = link.has_text || !is_blank(text);
         *text_end = (*text_end).max(span.end);
     }
     if let Some(heading) = heading {
@@ -415,15 +414,14 @@ fn scan_html(text: &str, span: Span, body: &mut Body) {
                 let url_span = Span::new(span.start + at + range.0, span.start + at + range.1);
                 let alt = attribute(tag, "alt").map(|(v, _)| v);
                 let has_alt = alt.is_some();
-                let text = alt.unwrap_or_default();
+                let has_text = alt.is_some_and(|alt| !is_blank(&alt));
                 body.links.push(Link {
                     kind: LinkKind::Html,
                     image: true,
                     span: Span::new(span.start + at, span.start + tag_end),
                     url: value,
                     url_span,
-                    text,
-                    title: String::new(),
+                    has_text,
                     has_alt,
                     reference: String::new(),
                 });
@@ -536,7 +534,15 @@ mod tests {
             url_texts(text),
             [(LinkKind::Inline, false, "https://x.com/y")]
         );
-        assert_eq!(parse(text, 0).links[0].text, "a [b] c](d)");
+        assert!(parse(text, 0).links[0].has_text);
+        // Text is what is not white space, in any of the parser's pieces; an image's alt text is
+        // the text of the link around it.
+        let texts: Vec<bool> = parse("[ ](a) [ `x` ](b) [ *x* ](c) [![i](p)](q) [![ ](r)](s) ![ ](f) ![图](g)\n", 0)
+            .links
+            .iter()
+            .map(|l| l.has_text)
+            .collect();
+        assert_eq!(texts, [false, true, true, true, true, false, false, false, true]);
     }
 
     #[test]
@@ -570,17 +576,13 @@ mod tests {
         let urls: Vec<_> = parse(text, start)
             .links
             .iter()
-            .map(|l| (l.kind, &text[l.url_span.range()], l.text.clone()))
+            .map(|l| (l.kind, &text[l.url_span.range()], l.has_text, l.has_alt))
             .collect();
         assert_eq!(
             urls,
             [
-                (
-                    LinkKind::Autolink,
-                    "https://a.com/",
-                    "https://a.com/".into()
-                ),
-                (LinkKind::Html, "https://c.com/i.png", "图".into())
+                (LinkKind::Autolink, "https://a.com/", true, true),
+                (LinkKind::Html, "https://c.com/i.png", true, true)
             ]
         );
     }

@@ -2,7 +2,7 @@
 
 use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::post::body::{LinkKind, is_blank};
+use crate::post::body::LinkKind;
 
 declare_rule! {
     /// Reports `[](https://…)`: a link nobody can see or click.
@@ -20,7 +20,7 @@ impl Rule for LinkEmptyText {
         let links = &ctx.post.body.links;
         for link in links
             .iter()
-            .filter(|l| !l.image && l.kind != LinkKind::Html && is_blank(&l.text))
+            .filter(|l| !l.image && l.kind != LinkKind::Html && !l.has_text)
         {
             // `[![alt](img)](url)`: the image is the link's content.
             if links
