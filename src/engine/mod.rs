@@ -4,6 +4,7 @@
 mod load;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -263,10 +264,11 @@ fn lint_phases(
     }
 
     // The posts findings point into (usually few of many): for suppressions and the report.
-    let involved: HashSet<PathBuf> = diagnostics
+    // By the paths' bytes: hashing a `Path` walks its components, and every post is asked.
+    let involved: HashSet<&OsStr> = diagnostics
         .iter()
         .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
-        .cloned()
+        .map(|path| path.as_os_str())
         .collect();
     let mut posts: HashMap<&Path, &Post> = HashMap::new();
     let mut requested: HashSet<&Path> = HashSet::new();
@@ -274,7 +276,7 @@ fn lint_phases(
     if !involved.is_empty() {
         for collection in collections {
             for (post, asked) in collection.posts.iter().zip(&collection.requested) {
-                if involved.contains(post.path()) {
+                if involved.contains(post.path().as_os_str()) {
                     posts.insert(post.path(), post);
                     if *asked {
                         requested.insert(post.path());

@@ -537,12 +537,18 @@ mod tests {
         assert!(parse(text, 0).links[0].has_text);
         // Text is what is not white space, in any of the parser's pieces; an image's alt text is
         // the text of the link around it.
-        let texts: Vec<bool> = parse("[ ](a) [ `x` ](b) [ *x* ](c) [![i](p)](q) [![ ](r)](s) ![ ](f) ![图](g)\n", 0)
-            .links
-            .iter()
-            .map(|l| l.has_text)
-            .collect();
-        assert_eq!(texts, [false, true, true, true, true, false, false, false, true]);
+        let texts: Vec<bool> = parse(
+            "[ ](a) [ `x` ](b) [ *x* ](c) [![i](p)](q) [![ ](r)](s) ![ ](f) ![图](g)\n",
+            0,
+        )
+        .links
+        .iter()
+        .map(|l| l.has_text)
+        .collect();
+        assert_eq!(
+            texts,
+            [false, true, true, true, true, false, false, false, true]
+        );
     }
 
     #[test]

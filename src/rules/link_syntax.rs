@@ -4,13 +4,12 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
 use super::{BodyContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Span};
 use crate::post::body::{LinkKind, normalize_label};
-use crate::post::line_index::start_of_line;
 use crate::urls::{self, Gravity};
 
 declare_rule! {
@@ -78,33 +77,6 @@ fn space_after_destination(rest: &[u8]) -> bool {
     run > 0 && matches!(rest.get(run), Some(b' ' | b'\t'))
 }
 
-/// The matches of `regex`, a pattern that never crosses a line, on the lines of `text` holding
-/// one of `hits` (increasing offsets), each with the offset of its line. Lines `hidden` says lie
-/// in code or a comment (as `start..end` of `text`) are not searched: nothing there is reported.
-fn on_lines<'t>(
-    regex: &LazyLock<Regex>,
-    text: &'t str,
-    hits: &[usize],
-    hidden: impl Fn(usize, usize) -> bool,
-) -> Vec<(usize, Captures<'t>)> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut next_line = 0;
-    // The regex is compiled at its first use: most saves of most posts never need it.
-    for &hit in hits {
-        if hit < next_line {
-            continue;
-        }
-        let start = start_of_line(text, hit);
-        let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
-        if !hidden(start, end) {
-            found.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
-        }
-        next_line = end + 1;
-    }
-    found
-}
-
 impl Rule for LinkSyntax {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
@@ -131,7 +103,7 @@ impl Rule for LinkSyntax {
         };
         let mut reversed_labels = Vec::new();
 
-        for (line, c) in on_lines(&REVERSED, text, &hints.reversed, hidden) {
+        for (line, c) in super::on_lines(&REVERSED, text, &hints.reversed, hidden) {
             let at = |m| at(line, m);
             let (whole, label, target) = (at(c.get(0).unwrap()), &c[1], &c[2]);
             if !outside(whole)
@@ -160,7 +132,7 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        for (line, c) in on_lines(&SPACED, text, &hints.spaced, hidden) {
+        for (line, c) in super::on_lines(&SPACED, text, &hints.spaced, hidden) {
             let whole = at(line, c.get(0).unwrap());
             if !outside(whole) || in_link(whole) || !urls::looks_like_url_or_path(&c[2]) {
                 continue;
@@ -184,7 +156,7 @@ impl Rule for LinkSyntax {
                 }),
             );
         }
-        for (line, c) in on_lines(&SPACE_IN_URL, text, &hints.space_in_url, hidden) {
+        for (line, c) in super::on_lines(&SPACE_IN_URL, text, &hints.space_in_url, hidden) {
             let at = |m| at(line, m);
             let whole = at(c.get(0).unwrap());
             let rest = c[3].trim_start();

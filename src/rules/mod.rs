@@ -28,12 +28,15 @@ mod slug_format;
 mod suppression_invalid;
 
 use std::cell::OnceCell;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+
+use regex::{Captures, Regex};
 
 use crate::collection::Collection;
 use crate::dates::PostDate;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::net::UrlStatus;
+use crate::post::line_index::start_of_line;
 use crate::post::{Entry, Post, Value};
 use crate::schema::{Field, Preset};
 use crate::settings::Settings;
@@ -246,6 +249,33 @@ impl<'a> PostContext<'a> {
         let (published, _) = self.collection.preset.date_fields();
         self.dates().iter().find(|date| date.key == published)
     }
+}
+
+/// The matches of `regex`, a pattern that never crosses a line, on the lines of `text` holding
+/// one of `hits` (increasing offsets), each with the offset of its line. Lines `hidden` says lie
+/// in code or a comment (as `start..end` of `text`) are not searched: nothing there is reported.
+pub(crate) fn on_lines<'t>(
+    regex: &LazyLock<Regex>,
+    text: &'t str,
+    hits: &[usize],
+    hidden: impl Fn(usize, usize) -> bool,
+) -> Vec<(usize, Captures<'t>)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut next_line = 0;
+    // The regex is compiled at its first use: most saves of most posts never need it.
+    for &hit in hits {
+        if hit < next_line {
+            continue;
+        }
+        let start = start_of_line(text, hit);
+        let end = memchr::memchr(b'\n', &bytes[hit..]).map_or(bytes.len(), |i| hit + i);
+        if !hidden(start, end) {
+            found.extend(regex.captures_iter(&text[start..end]).map(|c| (start, c)));
+        }
+        next_line = end + 1;
+    }
+    found
 }
 
 /// What a collection rule sees: every post of one collection, requested or not.

@@ -33,14 +33,23 @@ impl Rule for ReferenceDuplicate {
         let post = ctx.post;
         let body = post.body.span;
         let text = &post.source[body.range()];
-        if HINT.find_iter(text.as_bytes()).nth(1).is_none() {
+        let hits: Vec<usize> = HINT.find_iter(text.as_bytes()).collect();
+        if hits.len() < 2 {
             return;
         }
-        // The parser keeps only the first definition of a label, so find them all in the text.
+        // The parser keeps only the first definition of a label, so find them all in the text,
+        // on the lines holding `]:` (a definition never spans lines).
         let mut first: HashMap<String, Span> = HashMap::new();
-        for c in DEFINITION.captures_iter(text) {
+        let hidden = |start: usize, end: usize| {
+            post.in_code_or_comment(Span::new(body.start + start, body.start + end))
+        };
+        for (line, c) in super::on_lines(&DEFINITION, text, &hits, hidden) {
             let label = c.get(1).unwrap();
-            let span = Span::new(body.start + label.start() - 1, body.start + label.end() + 2);
+            let (start, end) = (
+                body.start + line + label.start(),
+                body.start + line + label.end(),
+            );
+            let span = Span::new(start - 1, end + 2);
             if post.in_code_or_comment(span) {
                 continue;
             }
