@@ -435,7 +435,7 @@ mod tests {
     impl Rule for FakeNetworkRule {
         fn network_urls(&self, ctx: &BodyContext<'_>, out: &mut Vec<UrlUse>) {
             out.extend(ctx.post.body.links.iter().map(|l| UrlUse {
-                url: l.url.clone(),
+                url: l.url(&ctx.post.source).to_owned(),
                 span: l.url_span,
             }));
         }

@@ -63,8 +63,8 @@ pub struct Link {
     pub image: bool,
     /// The whole construct, `[text](url)` or `<img …>`.
     pub span: Span,
-    /// The destination after the parser's unescaping.
-    pub url: String,
+    /// The destination after the parser's unescaping: [`Link::url`] reads it.
+    pub destination: Destination,
     /// The destination as written (in the reference definition for reference links).
     pub url_span: Span,
     /// Whether the link text or the image's alt text holds more than white space (markup and
@@ -76,11 +76,44 @@ pub struct Link {
     pub reference: String,
 }
 
+impl Link {
+    /// The destination after the parser's unescaping; `source` is the text of the post.
+    pub fn url<'a>(&'a self, source: &'a str) -> &'a str {
+        match &self.destination {
+            Destination::Written(span) => &source[span.range()],
+            Destination::Unescaped(url) => url,
+        }
+    }
+}
+
+/// A link's destination as the parser reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// These bytes of the post, as written: most destinations need no unescaping, and a string
+    /// of their own was an allocation per link.
+    Written(Span),
+    /// Unescaped or decoded from what is written (`\(`, `&amp;`, an `<img>` attribute).
+    Unescaped(Box<str>),
+}
+
+impl Destination {
+    /// `url` from the parser of `src` (the text of the post from byte `start`).
+    fn of(url: CowStr<'_>, src: &str, start: usize) -> Destination {
+        if let CowStr::Borrowed(written) = url {
+            // The parser lends what needs no unescaping: a slice of the text it parses.
+            let at = (written.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+            if at <= src.len() && written.len() <= src.len() - at {
+                return Destination::Written(Span::new(start + at, start + at + written.len()));
+            }
+        }
+        Destination::Unescaped(url.as_ref().into())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefDef {
     pub label: String,
     pub span: Span,
-    pub url: String,
     pub url_span: Span,
 }
 
@@ -166,7 +199,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     kind,
                     image,
                     span,
-                    url: dest_url.into_string(),
+                    destination: Destination::of(dest_url, src, start),
                     url_span: span,
                     has_text: false,
                     has_alt: false,
@@ -235,7 +268,6 @@ pub fn parse(text: &str, start: usize) -> Body {
         body.ref_defs.push(RefDef {
             label: label.to_owned(),
             span,
-            url: def.dest.as_ref().to_owned(),
             url_span,
         });
     }
@@ -419,7 +451,7 @@ fn scan_html(text: &str, span: Span, body: &mut Body) {
                     kind: LinkKind::Html,
                     image: true,
                     span: Span::new(span.start + at, span.start + tag_end),
-                    url: value,
+                    destination: Destination::Unescaped(value.into()),
                     url_span,
                     has_text,
                     has_alt,
@@ -548,6 +580,31 @@ mod tests {
         assert_eq!(
             texts,
             [false, true, true, true, true, false, false, false, true]
+        );
+    }
+
+    #[test]
+    fn destinations_are_read_from_the_text_unless_the_parser_unescapes_them() {
+        let text = "前 [a](https://a.com/x) [b](https://b.com/x\\_y) [c][d] ![e](</p q.png>)\n\n[d]: https://d.com/&amp;\n";
+        let body = parse(text, "前 ".len());
+        let urls: Vec<(&str, bool)> = body
+            .links
+            .iter()
+            .map(|l| {
+                (
+                    l.url(text),
+                    matches!(l.destination, Destination::Written(_)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                ("https://a.com/x", true),
+                ("https://b.com/x_y", false),
+                ("https://d.com/&", false),
+                ("/p q.png", true),
+            ]
         );
     }
 

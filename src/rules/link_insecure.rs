@@ -22,8 +22,9 @@ impl Rule for LinkInsecure {
         // Reference links share their definition's URL: report it once.
         let mut seen = HashSet::new();
         for link in &ctx.post.body.links {
-            if !urls::starts_with_ignore_case(&link.url, "http://")
-                || urls::is_local_host(&link.url)
+            let url = link.url(&ctx.post.source);
+            if !urls::starts_with_ignore_case(url, "http://")
+                || urls::is_local_host(url)
                 || !seen.insert(link.url_span)
             {
                 continue;
@@ -35,7 +36,7 @@ impl Rule for LinkInsecure {
                     &Self::META,
                     ctx.post.path(),
                     link.url_span,
-                    format!("insecure {what}: `{}`", link.url),
+                    format!("insecure {what}: `{url}`"),
                 )
                 .with_help("use `https://` if the site serves it")
                 .with_fix(Fix {

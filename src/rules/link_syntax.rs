@@ -220,7 +220,8 @@ impl Rule for LinkSyntax {
         }
 
         for link in &body.links {
-            if link.kind == LinkKind::Inline && link.url.is_empty() {
+            let url = link.url(source);
+            if link.kind == LinkKind::Inline && url.is_empty() {
                 out.push(
                     Diagnostic::new(&Self::META, path, link.span, "empty link destination")
                         .with_help("put the URL between the parentheses, or remove the link"),
@@ -230,7 +231,7 @@ impl Rule for LinkSyntax {
             if matches!(link.kind, LinkKind::Email) {
                 continue;
             }
-            if let Some(problem) = urls::check(&link.url, link.image) {
+            if let Some(problem) = urls::check(url, link.image) {
                 let mut diagnostic =
                     Diagnostic::new(&Self::META, path, link.url_span, problem.message);
                 if let Some(help) = problem.help {

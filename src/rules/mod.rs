@@ -176,7 +176,7 @@ impl<'a> BodyContext<'a> {
             .links
             .iter()
             .filter(|l| l.image)
-            .map(|l| (l.url.as_str(), l.url_span))
+            .map(|l| (l.url(&post.source), l.url_span))
             .collect();
         for field in self.preset.image_fields() {
             let Some(entry) = post.field(field) else {
