@@ -925,6 +925,10 @@ mod tests {
             "第 一1 封信 第 x 期",
             "第\u{3000}7\u{3000}封信 第7号",
             "```\n第 n 封信\n```\n第 m 期",
+            // Cases the property test below found against wrong matchers.
+            "第第 1封信",
+            "第1封信",
+            "第1<!--11封信",
         ];
         for body in cases {
             let post = Post::parse("p.md", body);

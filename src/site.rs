@@ -45,8 +45,9 @@ impl Default for Disk {
 
 thread_local! {
     /// The folder whose listing this thread used last, with the disk it belongs to: most images
-    /// of a blog lie in one folder, and asking the shared map for it on every image had both
-    /// cores wait on its lock (`image-missing` took 8 % of a whole-blog run's time).
+    /// of a blog lie in one folder, and asking the shared map for it took a lock both cores
+    /// wanted and a hash of the folder's path on every image. (The listing stays alive until
+    /// this thread lists another folder, past the end of its disk.)
     static LAST_LISTED: RefCell<Option<(u64, PathBuf, Arc<Listing>)>> = const { RefCell::new(None) };
 }
 
