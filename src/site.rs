@@ -207,6 +207,8 @@ impl Disk {
             }
             Some(None) => None,
             None if path.exists() => return Lookup::Found,
+            // A miss needs the names (for another letter case) even while another thread reads
+            // them: read here too, under the lock (misses are rare).
             None => self.listing(parent),
         };
         match listing {

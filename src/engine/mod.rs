@@ -264,7 +264,8 @@ fn lint_phases(
     }
 
     // The posts findings point into (usually few of many): for suppressions and the report.
-    // By the paths' bytes: hashing a `Path` walks its components, and every post is asked.
+    // By the paths' bytes (findings carry clones of their posts' paths): hashing a `Path` walks
+    // its components, and every post is asked.
     let involved: HashSet<&OsStr> = diagnostics
         .iter()
         .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))

@@ -77,7 +77,8 @@ pub struct Link {
 }
 
 impl Link {
-    /// The destination after the parser's unescaping; `source` is the text of the post.
+    /// The destination after the parser's unescaping; `source` is the text the body was parsed
+    /// from (the post's: a link's span means nothing in another text).
     pub fn url<'a>(&'a self, source: &'a str) -> &'a str {
         match &self.destination {
             Destination::Written(span) => &source[span.range()],
@@ -102,7 +103,8 @@ impl Destination {
         if let CowStr::Borrowed(written) = url {
             // The parser lends what needs no unescaping: a slice of the text it parses.
             let at = (written.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
-            if at <= src.len() && written.len() <= src.len() - at {
+            // An empty one may be a constant lying anywhere (no offset of the text to trust).
+            if !written.is_empty() && at <= src.len() && written.len() <= src.len() - at {
                 return Destination::Written(Span::new(start + at, start + at + written.len()));
             }
         }

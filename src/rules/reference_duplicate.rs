@@ -33,10 +33,10 @@ impl Rule for ReferenceDuplicate {
         let post = ctx.post;
         let body = post.body.span;
         let text = &post.source[body.range()];
-        let hits: Vec<usize> = HINT.find_iter(text.as_bytes()).collect();
-        if hits.len() < 2 {
+        if HINT.find_iter(text.as_bytes()).nth(1).is_none() {
             return;
         }
+        let hits: Vec<usize> = HINT.find_iter(text.as_bytes()).collect();
         // The parser keeps only the first definition of a label, so find them all in the text,
         // on the lines holding `]:` (a definition never spans lines).
         let mut first: HashMap<String, Span> = HashMap::new();
