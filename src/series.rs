@@ -3,7 +3,7 @@
 //! A series has sources (body greeting, title, first heading, slug template, file-name
 //! template); each yields a number and the span it stands at. The `series-*` rules compare them.
 
-use std::ops::RangeInclusive;
+use std::ops::{Range, RangeInclusive};
 use std::sync::LazyLock;
 
 use chinese_number::{ChineseCountMethod, ChineseToNumber};
@@ -18,10 +18,6 @@ use crate::post::{Post, Value};
 
 /// What a number may be written as: ASCII or full-width digits, or Chinese numerals.
 pub const NUMBER: &str = "[0-9０-９]+|[零〇一二两三四五六七八九十百千万]+";
-
-/// A greeting whatever stands for its number (`第 n 封信` in a template).
-static LOOSE_GREETING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"第\s*(\S{1,6}?)\s*(?:封信|期)").expect("valid regex"));
 
 /// The greetings detected without configuration, as `{n}` patterns.
 pub const GREETINGS: [&str; 2] = [r"第\s*{n}\s*封信", r"第\s*{n}\s*期"];
@@ -202,12 +198,7 @@ fn first_number(
             continue;
         }
         let group = captures.name("n").unwrap_or(whole);
-        return Some(NumberMatch {
-            number: parse_number(group.as_str()),
-            span: Span::new(offset + group.start(), offset + group.end()),
-            text: whole.as_str().into(),
-            whole: Span::new(offset + whole.start(), offset + whole.end()),
-        });
+        return Some(NumberMatch::new(text, offset, group.range(), whole.range()));
     }
     None
 }
@@ -221,6 +212,20 @@ pub struct NumberMatch {
     /// The whole match.
     pub text: SmolStr,
     pub whole: Span,
+}
+
+impl NumberMatch {
+    /// The match at `whole` of `text` (which starts at byte `offset` of the file), its number at
+    /// `number`.
+    fn new(text: &str, offset: usize, number: Range<usize>, whole: Range<usize>) -> NumberMatch {
+        let span = |range: &Range<usize>| Span::new(offset + range.start, offset + range.end);
+        NumberMatch {
+            number: parse_number(&text[number.clone()]),
+            span: span(&number),
+            text: text[whole.clone()].into(),
+            whole: span(&whole),
+        }
+    }
 }
 
 /// The first match of `regex` in the body of `post` outside code and HTML comments.
@@ -273,10 +278,7 @@ pub(crate) fn greetings_and_read_range(
                 .find(|(greeting, _)| greeting.as_str() == regex.as_str());
             match built_in {
                 Some((_, end)) => {
-                    pending.push(Pending {
-                        greeting: Greeting::Numbered { end, slot },
-                        from: 0,
-                    });
+                    pending.push(Pending::new(Greeting::Numbered { end, slot }));
                     None
                 }
                 None => first_number(regex, text, body.start, |span| {
@@ -285,45 +287,26 @@ pub(crate) fn greetings_and_read_range(
             }
         })
         .collect();
-    pending.push(Pending {
-        greeting: Greeting::Loose,
-        from: 0,
-    });
-    let span = |start: usize, range: (usize, usize)| {
-        Span::new(body.start + start + range.0, body.start + start + range.1)
-    };
+    pending.push(Pending::new(Greeting::Loose));
     let mut loose = None;
-    // Matches are visited as a regex's `captures_iter` yields them: in order, each search
-    // resuming where the last match it passed over ended.
     for start in GREETING_START.find_iter(text.as_bytes()) {
-        let rest = &text[start..];
         pending.retain_mut(|search| {
-            if start < search.from {
-                return true;
-            }
-            let Some(m) = search.greeting.match_at_start(rest) else {
+            let Some(m) = search.next_match(text, start) else {
                 return true;
             };
-            search.from = start + m.end;
-            let whole = span(start, (0, m.end));
-            let number = span(start, m.number);
+            let (rest, offset) = (&text[start..], body.start + start);
             match search.greeting {
                 Greeting::Numbered { slot, .. } => {
-                    if view.in_code_or_comment(whole) {
+                    if view.in_code_or_comment(Span::new(offset, offset + m.end)) {
                         return true;
                     }
-                    found[slot] = Some(NumberMatch {
-                        number: parse_number(&rest[m.number.0..m.number.1]),
-                        span: number,
-                        text: rest[..m.end].into(),
-                        whole,
-                    });
+                    found[slot] = Some(NumberMatch::new(rest, offset, m.number, 0..m.end));
                 }
                 Greeting::Loose => {
-                    if parse_number(&rest[m.number.0..m.number.1]).is_some() || view.in_code(number)
-                    {
+                    let Some((whole, _)) = m.without_number(rest, offset, |s| view.in_code(s))
+                    else {
                         return true;
-                    }
+                    };
                     loose = Some(whole);
                 }
             }
@@ -342,11 +325,28 @@ pub(crate) fn greetings_and_read_range(
     (found, range)
 }
 
-/// A greeting [`greetings_and_read_range`] still looks for, and where its next match may start
-/// (the end of the last one passed over).
+/// A greeting still looked for, and where its next match may start (the end of the last one
+/// passed over).
 struct Pending {
     greeting: Greeting,
     from: usize,
+}
+
+impl Pending {
+    fn new(greeting: Greeting) -> Pending {
+        Pending { greeting, from: 0 }
+    }
+
+    /// The match at byte `start` of `text` (a `第` found in order), as a regex's
+    /// `captures_iter` yields them: in order, each search resuming where the last match ended.
+    fn next_match(&mut self, text: &str, start: usize) -> Option<GreetingMatch> {
+        if start < self.from {
+            return None;
+        }
+        let m = self.greeting.match_at_start(&text[start..])?;
+        self.from = start + m.end;
+        Some(m)
+    }
 }
 
 /// A greeting matched by hand, exactly as its regex matches at the start of a text.
@@ -354,15 +354,32 @@ struct Pending {
 enum Greeting {
     /// One of [`GREETINGS`] (its end, and its place among the regexes asked about).
     Numbered { end: &'static str, slot: usize },
-    /// [`LOOSE_GREETING`].
+    /// `第\s*(\S{1,6}?)\s*(?:封信|期)`: a greeting whatever stands for its number (`第 n 封信`
+    /// in a template).
     Loose,
 }
 
 /// Where a greeting matched, in bytes from the start of the text.
 struct GreetingMatch {
-    /// The number's (or what stands for it) start and end.
-    number: (usize, usize),
+    /// The number (or what stands for it).
+    number: Range<usize>,
     end: usize,
+}
+
+impl GreetingMatch {
+    /// This match of the numberless greeting, `text` starting with it at byte `offset` of the
+    /// file: its span and its number's, when what stands for the number is not one and lies
+    /// outside code.
+    fn without_number(
+        &self,
+        text: &str,
+        offset: usize,
+        in_code: impl FnOnce(Span) -> bool,
+    ) -> Option<(Span, Span)> {
+        let number = Span::new(offset + self.number.start, offset + self.number.end);
+        (parse_number(&text[self.number.clone()]).is_none() && !in_code(number))
+            .then(|| (Span::new(offset, offset + self.end), number))
+    }
 }
 
 impl Greeting {
@@ -397,7 +414,7 @@ impl Greeting {
                         .sum::<usize>();
                 let after = spaces(number_end);
                 text[after..].starts_with(end).then(|| GreetingMatch {
-                    number: (start, number_end),
+                    number: start..number_end,
                     end: after + end.len(),
                 })
             }
@@ -415,7 +432,7 @@ impl Greeting {
                         .find(|end| text[after..].starts_with(end));
                     if let Some(end) = end {
                         return Some(GreetingMatch {
-                            number: (start, number_end),
+                            number: start..number_end,
                             end: after + end.len(),
                         });
                     }
@@ -442,11 +459,10 @@ fn loose_greeting_without_number(
 ) -> Option<(Span, Span)> {
     let body = post.body.span;
     let text = &post.source[body.range()];
-    let at = |m: regex::Match<'_>| Span::new(body.start + m.start(), body.start + m.end());
-    LOOSE_GREETING.captures_iter(text).find_map(|c| {
-        let (whole, group) = (at(c.get(0)?), c.get(1)?);
-        let span = at(group);
-        (parse_number(group.as_str()).is_none() && !in_code(span)).then_some((whole, span))
+    let mut loose = Pending::new(Greeting::Loose);
+    GREETING_START.find_iter(text.as_bytes()).find_map(|start| {
+        let m = loose.next_match(text, start)?;
+        m.without_number(&text[start..], body.start + start, &mut in_code)
     })
 }
 
@@ -878,6 +894,25 @@ mod tests {
         assert_eq!(describe_runs(&[3..=3, 7..=8]), "3 and 7–8");
     }
 
+    /// The numberless greeting's regex, which [`Greeting::Loose`] matches by hand.
+    const LOOSE: &str = r"第\s*(\S{1,6}?)\s*(?:封信|期)";
+
+    /// [`loose_greeting_without_number`] by the regex it stands for.
+    fn loose_by_regex(post: &Post) -> Option<(Span, Span)> {
+        let body = post.body.span;
+        let text = &post.source[body.range()];
+        let at = |m: regex::Match<'_>| Span::new(body.start + m.start(), body.start + m.end());
+        Regex::new(LOOSE)
+            .unwrap()
+            .captures_iter(text)
+            .find_map(|c| {
+                let (whole, group) = (at(c.get(0)?), c.get(1)?);
+                let span = at(group);
+                (parse_number(group.as_str()).is_none() && !post.in_code(span))
+                    .then_some((whole, span))
+            })
+    }
+
     /// The regexes the hand matching of [`greetings_and_read_range`] stands for.
     #[test]
     fn the_greetings_are_written_from_their_parts() {
@@ -886,10 +921,7 @@ mod tests {
             assert_eq!(*greeting, format!(r"第\s*{{n}}\s*{end}"));
         }
         let ends = GREETING_ENDS.join("|");
-        assert_eq!(
-            LOOSE_GREETING.as_str(),
-            format!(r"第\s*(\S{{1,6}}?)\s*(?:{ends})")
-        );
+        assert_eq!(LOOSE, format!(r"第\s*(\S{{1,6}}?)\s*(?:{ends})"));
     }
 
     /// What [`greetings_and_read_range`] stands for: each regex searched on its own, then the
@@ -904,7 +936,7 @@ mod tests {
             .iter()
             .flatten()
             .map(|m| m.whole)
-            .chain(loose_greeting_without_number(post, |s| post.in_code(s)).map(|(w, _)| w))
+            .chain(loose_by_regex(post).map(|(whole, _)| whole))
             .reduce(|a, b| Span::new(a.start.min(b.start), a.end.max(b.end)));
         (found, range)
     }
@@ -939,6 +971,12 @@ mod tests {
                 searched_regex_by_regex(&post, &regexes),
                 "{body}"
             );
+            let in_code = |span| post.in_code(span);
+            assert_eq!(
+                loose_greeting_without_number(&post, in_code),
+                loose_by_regex(&post),
+                "{body}"
+            );
         }
     }
 
@@ -962,6 +1000,10 @@ mod tests {
             proptest::prop_assert_eq!(
                 greetings_and_read_range(&post, &regexes, &mut &post.body),
                 searched_regex_by_regex(&post, &regexes)
+            );
+            proptest::prop_assert_eq!(
+                loose_greeting_without_number(&post, |span| post.in_code(span)),
+                loose_by_regex(&post)
             );
         }
     }

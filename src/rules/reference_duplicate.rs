@@ -33,10 +33,11 @@ impl Rule for ReferenceDuplicate {
         let post = ctx.post;
         let body = post.body.span;
         let text = &post.source[body.range()];
-        if HINT.find_iter(text.as_bytes()).nth(1).is_none() {
+        let mut hints = HINT.find_iter(text.as_bytes());
+        let (Some(first), Some(second)) = (hints.next(), hints.next()) else {
             return;
-        }
-        let hits: Vec<usize> = HINT.find_iter(text.as_bytes()).collect();
+        };
+        let hits: Vec<usize> = [first, second].into_iter().chain(hints).collect();
         // The parser keeps only the first definition of a label, so find them all in the text,
         // on the lines holding `]:` (a definition never spans lines).
         let mut first: HashMap<String, Span> = HashMap::new();
