@@ -90,22 +90,6 @@ pub struct CollectionConfig {
     pub series: Option<SeriesConfig>,
 }
 
-impl CollectionConfig {
-    /// A collection that holds nothing (settings for in-memory linting).
-    pub fn none() -> CollectionConfig {
-        CollectionConfig {
-            include: Vec::new(),
-            exclude: Vec::new(),
-            preset: None,
-            unknown_fields: None,
-            require_front_matter: None,
-            slug_pattern: None,
-            fields: BTreeMap::new(),
-            series: None,
-        }
-    }
-}
-
 /// `[collections.NAME.series]`: where numbers come from and what the numbering must look like.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -5,12 +5,14 @@ use std::collections::btree_map::Entry;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use crate::cache_dir::NAME as CACHE_DIR;
 use crate::cli::{CacheAction, CheckArgs, Cli, Command, NetworkMode, SeriesArgs, SeriesFormat};
 use crate::config::{self, ConfigError, did_you_mean};
 use crate::diagnostic::Severity;
 use crate::engine::{self, Outcome, Request};
+use crate::index::listings::Listings;
 use crate::net::Checker;
 use crate::net::cache::{Cache, CachedChecker, NetworkChecker};
 use crate::net::http::HttpChecker;
@@ -111,34 +113,48 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
         (None, false) => paths.to_vec(),
     };
     // Settings are built once per project, however many of its files are given.
-    let mut projects: BTreeMap<PathBuf, (Settings, Vec<PathBuf>)> = BTreeMap::new();
+    let mut projects: BTreeMap<PathBuf, ProjectRun> = BTreeMap::new();
     for start in &starts {
         let project = Project::of(start, args.config.as_deref());
-        let (_, paths) = match projects.entry(project.key()) {
+        let run = match projects.entry(project.key()) {
             Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => match Settings::of_project(project, &selection) {
-                Ok(settings) => entry.insert((settings, Vec::new())),
-                Err(e) => {
-                    print_config_error(&e, color(args));
-                    return Ok(EXIT_FAILURE);
+            Entry::Vacant(entry) => {
+                let cache_dir = (!args.no_cache).then(|| cache_dir(args, &project.root()));
+                let mut listings = cache_dir.as_deref().map(Listings::open);
+                match Settings::of_project(project, &selection, listings.as_mut()) {
+                    Ok(settings) => entry.insert(ProjectRun {
+                        settings,
+                        listings: listings.map(Mutex::new),
+                        paths: Vec::new(),
+                    }),
+                    Err(e) => {
+                        print_config_error(&e, color(args));
+                        return Ok(EXIT_FAILURE);
+                    }
                 }
-            },
+            }
         };
-        paths.push(cwd.join(start));
+        run.paths.push(cwd.join(start));
     }
 
     let fixing = args.fix || args.diff;
     let mut outcome = Outcome::default();
     let mut changes = BTreeMap::new();
     let mut converged = true;
-    for (settings, paths) in projects.values() {
-        let cache_dir = (!args.no_cache).then(|| cache_dir(args, settings));
+    for ProjectRun {
+        settings,
+        listings,
+        paths,
+    } in projects.values()
+    {
+        let cache_dir = (!args.no_cache).then(|| cache_dir(args, &settings.root));
         let network = network_checker(args, settings, cache_dir.as_deref());
         let request = Request {
             paths: (stdin.is_none() && !starts_are_cwd(&starts, &cwd)).then(|| paths.clone()),
             stdin: stdin.clone(),
             checker: network.as_ref().map(|c| c as &dyn Checker),
             index_dir: cache_dir,
+            listings: listings.as_ref(),
             ..Request::new(settings)
         };
         let part = if fixing {
@@ -248,11 +264,19 @@ fn network_checker(
     Some(CachedChecker::new(cache, http))
 }
 
+/// One project of a `check`: its settings, the folder listings its collections were detected
+/// from (its walk reads them next), and the paths given in it.
+struct ProjectRun {
+    settings: Settings,
+    listings: Option<Mutex<Listings>>,
+    paths: Vec<PathBuf>,
+}
+
 /// The cache folder: `--cache-dir`, else `.postlint-cache` in the project root.
-fn cache_dir(args: &CheckArgs, settings: &Settings) -> PathBuf {
+fn cache_dir(args: &CheckArgs, root: &Path) -> PathBuf {
     args.cache_dir
         .clone()
-        .unwrap_or_else(|| crate::cache_dir::of_project(&settings.root))
+        .unwrap_or_else(|| crate::cache_dir::of_project(root))
 }
 
 /// Saves the cache and prints the network summary (stderr: stdout carries the report).

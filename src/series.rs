@@ -22,13 +22,42 @@ pub const NUMBER: &str = "[0-9０-９]+|[零〇一二两三四五六七八九十
 /// The greetings detected without configuration, as `{n}` patterns.
 pub const GREETINGS: [&str; 2] = [r"第\s*{n}\s*封信", r"第\s*{n}\s*期"];
 
-/// [`GREETINGS`] compiled once per process (compiling them showed up in every editor save).
-pub static GREETING_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    GREETINGS
-        .iter()
-        .map(|g| number_regex(g).expect("built-in greeting is a valid regex"))
-        .collect()
-});
+/// [`GREETINGS`] written out as regexes: their text only, as they are matched by hand.
+static GREETING_PATTERNS: LazyLock<Vec<String>> =
+    LazyLock::new(|| GREETINGS.iter().map(|g| written_out(g)).collect());
+
+/// A series' body regex: one of the built-in [`GREETINGS`], matched by hand and never compiled
+/// (compiling both cost every editor save half a millisecond), or any other regex.
+#[derive(Clone, Debug)]
+pub enum BodyRegex {
+    /// `GREETINGS[i]`.
+    Greeting(usize),
+    Other(Regex),
+}
+
+impl BodyRegex {
+    /// The built-in greetings, in the order of [`GREETINGS`].
+    pub fn greetings() -> impl Iterator<Item = BodyRegex> {
+        (0..GREETINGS.len()).map(BodyRegex::Greeting)
+    }
+
+    /// The built-in greeting a `{n}` pattern (or regex with a group `n`) writes, if it is one.
+    pub fn built_in(pattern: &str) -> Option<BodyRegex> {
+        let written = written_out(pattern);
+        GREETING_PATTERNS
+            .iter()
+            .position(|g| *g == written)
+            .map(BodyRegex::Greeting)
+    }
+
+    /// The regex's text (the key that outline index entries are stored under).
+    pub fn as_str(&self) -> &str {
+        match self {
+            BodyRegex::Greeting(i) => &GREETING_PATTERNS[*i],
+            BodyRegex::Other(regex) => regex.as_str(),
+        }
+    }
+}
 
 /// What ends each of [`GREETINGS`]: `第\s*{n}\s*` then this.
 const GREETING_ENDS: [&str; 2] = ["封信", "期"];
@@ -75,10 +104,17 @@ pub struct Found {
 #[derive(Clone, Debug)]
 pub struct Template {
     pub text: String,
-    regex: Regex,
-    /// The text before and after `{n}` when there is no `*`: matched without the regex (every
-    /// post's slug and file name is matched on every save).
-    literal: Option<(String, String)>,
+    matcher: TemplateMatcher,
+}
+
+/// How a template is matched.
+#[derive(Clone, Debug)]
+enum TemplateMatcher {
+    /// The text before and after its one `{n}` when it has no `*`: matched without a regex
+    /// (every post's slug and file name is matched on every save, and compiling the regex cost
+    /// more than matching them all).
+    Literal(String, String),
+    Regex(Regex),
 }
 
 impl Template {
@@ -86,34 +122,27 @@ impl Template {
         if !text.contains("{n}") {
             return Err(format!("template `{text}` has no `{{n}}` for the number"));
         }
-        let pattern: String = text
-            .split("{n}")
-            .map(|part| {
-                part.split('*')
-                    .map(regex::escape)
-                    .collect::<Vec<_>>()
-                    .join(".*")
-            })
-            .collect::<Vec<_>>()
-            .join("(?P<n>[0-9]+)");
-        let regex = Regex::new(&format!("^{pattern}$")).map_err(|e| e.to_string())?;
         let literal = text
             .split_once("{n}")
-            .filter(|_| !text.contains('*'))
-            .map(|(before, after)| (before.to_owned(), after.to_owned()));
+            .filter(|(_, after)| !text.contains('*') && !after.contains("{n}"));
+        let matcher = match literal {
+            Some((before, after)) => TemplateMatcher::Literal(before.to_owned(), after.to_owned()),
+            None => TemplateMatcher::Regex(
+                Regex::new(&template_regex(text)).map_err(|e| e.to_string())?,
+            ),
+        };
         Ok(Template {
             text: text.to_owned(),
-            regex,
-            literal,
+            matcher,
         })
     }
 
     pub fn number(&self, text: &str) -> Option<u64> {
-        let digits = match &self.literal {
-            Some((before, after)) => text
+        let digits = match &self.matcher {
+            TemplateMatcher::Literal(before, after) => text
                 .strip_prefix(before.as_str())?
                 .strip_suffix(after.as_str())?,
-            None => self.regex.captures(text)?.name("n")?.as_str(),
+            TemplateMatcher::Regex(regex) => regex.captures(text)?.name("n")?.as_str(),
         };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -125,6 +154,21 @@ impl Template {
     pub fn fill(&self, n: u64) -> String {
         self.text.replace("{n}", &n.to_string())
     }
+}
+
+/// The regex a template stands for: its text escaped, `*` for anything, `{n}` for digits.
+fn template_regex(text: &str) -> String {
+    let pattern: String = text
+        .split("{n}")
+        .map(|part| {
+            part.split('*')
+                .map(regex::escape)
+                .collect::<Vec<_>>()
+                .join(".*")
+        })
+        .collect::<Vec<_>>()
+        .join("(?P<n>[0-9]+)");
+    format!("^{pattern}$")
 }
 
 /// Which posts of a collection belong to the series.
@@ -142,7 +186,7 @@ pub enum Membership {
 
 #[derive(Clone, Debug)]
 pub struct Series {
-    pub body: Option<Regex>,
+    pub body: Option<BodyRegex>,
     pub title: Option<Regex>,
     pub heading: Option<Regex>,
     pub slug: Option<Template>,
@@ -158,12 +202,16 @@ pub struct Series {
 
 /// A `{n}` pattern (or a regex with a group `n`) as a regex.
 pub fn number_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    let pattern = if pattern.contains("(?P<n>") {
+    Regex::new(&written_out(pattern))
+}
+
+/// A `{n}` pattern with `{n}` written out as a group `n` (a regex with one, as it is).
+fn written_out(pattern: &str) -> String {
+    if pattern.contains("(?P<n>") {
         pattern.to_owned()
     } else {
         pattern.replace("{n}", &format!("(?P<n>{NUMBER})"))
-    };
-    Regex::new(&pattern)
+    }
 }
 
 /// `99`, `９９`, `九十九`, `一百零一`, `两百`, `一零一` → the number.
@@ -229,19 +277,28 @@ impl NumberMatch {
 }
 
 /// The first match of `regex` in the body of `post` outside code and HTML comments.
-pub fn body_number(regex: &Regex, post: &Post) -> Option<NumberMatch> {
+pub fn body_number(regex: &BodyRegex, post: &Post) -> Option<NumberMatch> {
     if let Some(known) = known_number(post, regex) {
         return known;
     }
-    let body = post.body.span;
-    first_number(regex, &post.source[body.range()], body.start, |span| {
-        post.in_code_or_comment(span)
-    })
+    match regex {
+        BodyRegex::Greeting(_) => {
+            let (mut found, _) =
+                greetings_and_read_range(post, std::slice::from_ref(regex), &mut &post.body);
+            found.pop().flatten()
+        }
+        BodyRegex::Other(other) => {
+            let body = post.body.span;
+            first_number(other, &post.source[body.range()], body.start, |span| {
+                post.in_code_or_comment(span)
+            })
+        }
+    }
 }
 
 /// What the outline index found for `regex` in `post`, when the post comes from it (it comes
 /// with the answers for the index's regexes).
-fn known_number(post: &Post, regex: &Regex) -> Option<Option<NumberMatch>> {
+fn known_number(post: &Post, regex: &BodyRegex) -> Option<Option<NumberMatch>> {
     post.known_numbers
         .iter()
         .find(|(pattern, _)| **pattern == *regex.as_str())
@@ -259,7 +316,7 @@ fn known_number(post: &Post, regex: &Regex) -> Option<Option<NumberMatch>> {
 /// 4 % of a whole-blog run). Other regexes are searched as [`body_number`] does.
 pub(crate) fn greetings_and_read_range(
     post: &Post,
-    regexes: &[Regex],
+    regexes: &[BodyRegex],
     view: &mut impl OutlineView,
 ) -> (Vec<Option<NumberMatch>>, Option<Span>) {
     let body = post.body.span;
@@ -272,16 +329,13 @@ pub(crate) fn greetings_and_read_range(
             if let Some(known) = known_number(post, regex) {
                 return known;
             }
-            let built_in = GREETING_REGEXES
-                .iter()
-                .zip(GREETING_ENDS)
-                .find(|(greeting, _)| greeting.as_str() == regex.as_str());
-            match built_in {
-                Some((_, end)) => {
+            match regex {
+                BodyRegex::Greeting(i) => {
+                    let end = GREETING_ENDS[*i];
                     pending.push(Pending::new(Greeting::Numbered { end, slot }));
                     None
                 }
-                None => first_number(regex, text, body.start, |span| {
+                BodyRegex::Other(regex) => first_number(regex, text, body.start, |span| {
                     view.in_code_or_comment(span)
                 }),
             }
@@ -612,10 +666,10 @@ type Numbered = Vec<(usize, u64)>;
 /// a slug or file-name template joins when 80% of the numbered posts fit it.
 pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greetings)> {
     // (posts numbered, greeting regex, (post index, number) of each, every post's match)
-    let mut best: Option<(usize, Regex, Numbered, Vec<Option<NumberMatch>>)> = None;
-    for regex in GREETING_REGEXES.iter() {
+    let mut best: Option<(usize, BodyRegex, Numbered, Vec<Option<NumberMatch>>)> = None;
+    for regex in BodyRegex::greetings() {
         let matches: Vec<Option<NumberMatch>> =
-            posts.par_iter().map(|p| body_number(regex, p)).collect();
+            posts.par_iter().map(|p| body_number(&regex, p)).collect();
         let numbered: Numbered = matches
             .iter()
             .enumerate()
@@ -625,7 +679,7 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greet
             .as_ref()
             .is_none_or(|(count, ..)| numbered.len() > *count)
         {
-            best = Some((numbered.len(), regex.clone(), numbered, matches));
+            best = Some((numbered.len(), regex, numbered, matches));
         }
     }
     let (count, regex, numbered, matches) = best?;
@@ -702,7 +756,7 @@ fn prefix_before_number(value: &str, n: u64) -> Option<&str> {
 
 impl Series {
     /// A series with only a body source, members being every post.
-    pub fn declared(body: Option<Regex>) -> Series {
+    pub fn declared(body: Option<BodyRegex>) -> Series {
         Series {
             body,
             title: None,
@@ -814,10 +868,13 @@ mod tests {
         let f = Template::new("{n}-*.md").unwrap();
         assert_eq!(f.number("104-标题.md"), Some(104));
         assert!(Template::new("no-number").is_err());
+        assert!(Template::new("a{n}b{n}").is_err(), "two numbers");
+        assert!(matches!(f.matcher, TemplateMatcher::Regex(_)));
         // Templates without `*` are matched without the regex: the same answers.
         for template in ["newsletter-{n}", "letter.{n}.md", "第{n}期"] {
             let t = Template::new(template).unwrap();
-            assert!(t.literal.is_some());
+            assert!(matches!(t.matcher, TemplateMatcher::Literal(..)));
+            let regex = Regex::new(&template_regex(template)).unwrap();
             for text in [
                 "newsletter-81",
                 "newsletter-",
@@ -833,7 +890,7 @@ mod tests {
                 "newsletter--1",
                 "newsletter-99999999999999999999999",
             ] {
-                let by_regex = t.regex.captures(text).and_then(|c| c["n"].parse().ok());
+                let by_regex = regex.captures(text).and_then(|c| c["n"].parse().ok());
                 assert_eq!(t.number(text), by_regex, "{template} on {text:?}");
             }
         }
@@ -845,7 +902,7 @@ mod tests {
             "a.md",
             "---\ntitle: a\n---\n\n```\n第 1 封信\n```\n\n这是我为你写的第 93 封信。当写到第 50 封信时……\n",
         );
-        let series = Series::declared(Some(number_regex(GREETINGS[0]).unwrap()));
+        let series = Series::declared(Some(BodyRegex::Greeting(0)));
         let found = series.sources(&post, None);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].number, Some(93));
@@ -924,14 +981,47 @@ mod tests {
         assert_eq!(LOOSE, format!(r"第\s*(\S{{1,6}}?)\s*(?:{ends})"));
     }
 
-    /// What [`greetings_and_read_range`] stands for: each regex searched on its own, then the
-    /// numberless greeting.
+    #[test]
+    fn a_built_in_greeting_is_known_by_its_pattern_and_keeps_the_regex_text() {
+        for (i, greeting) in GREETINGS.iter().enumerate() {
+            let built_in = BodyRegex::built_in(greeting);
+            assert!(matches!(built_in, Some(BodyRegex::Greeting(j)) if j == i));
+            // Written out, as `postlint init` and older configs write it.
+            let written = number_regex(greeting).unwrap();
+            assert!(matches!(
+                BodyRegex::built_in(written.as_str()),
+                Some(BodyRegex::Greeting(j)) if j == i
+            ));
+            // The outline index's key is the regex's text: entries stored before stay valid.
+            assert_eq!(BodyRegex::Greeting(i).as_str(), written.as_str());
+        }
+        assert!(BodyRegex::built_in(r"第{n}号").is_none());
+        assert!(BodyRegex::built_in(r"第 {n} 封信").is_none());
+    }
+
+    /// The body regexes the tests ask about (two matched by hand, one not), and each compiled.
+    fn body_regexes() -> (Vec<BodyRegex>, Vec<Regex>) {
+        let mut regexes: Vec<BodyRegex> = BodyRegex::greetings().collect();
+        regexes.push(BodyRegex::Other(number_regex(r"第{n}号").unwrap()));
+        let compiled = regexes
+            .iter()
+            .map(|r| Regex::new(r.as_str()).unwrap())
+            .collect();
+        (regexes, compiled)
+    }
+
+    /// What [`greetings_and_read_range`] and [`body_number`] stand for: each regex searched on
+    /// its own, then the numberless greeting.
     fn searched_regex_by_regex(
         post: &Post,
         regexes: &[Regex],
     ) -> (Vec<Option<NumberMatch>>, Option<Span>) {
-        let found: Vec<Option<NumberMatch>> =
-            regexes.iter().map(|r| body_number(r, post)).collect();
+        let body = post.body.span;
+        let text = &post.source[body.range()];
+        let found: Vec<Option<NumberMatch>> = regexes
+            .iter()
+            .map(|r| first_number(r, text, body.start, |s| post.in_code_or_comment(s)))
+            .collect();
         let range = found
             .iter()
             .flatten()
@@ -943,8 +1033,7 @@ mod tests {
 
     #[test]
     fn greetings_found_by_hand_are_those_the_regexes_find() {
-        let mut regexes = GREETING_REGEXES.clone();
-        regexes.push(number_regex(r"第{n}号").unwrap());
+        let (regexes, compiled) = body_regexes();
         let cases = [
             "这是我为你写的第 99 封信。",
             "第 九十九 封信",
@@ -966,11 +1055,14 @@ mod tests {
         ];
         for body in cases {
             let post = Post::parse("p.md", body);
+            let by_regex = searched_regex_by_regex(&post, &compiled);
             assert_eq!(
                 greetings_and_read_range(&post, &regexes, &mut &post.body),
-                searched_regex_by_regex(&post, &regexes),
+                by_regex,
                 "{body}"
             );
+            let one_by_one: Vec<_> = regexes.iter().map(|r| body_number(r, &post)).collect();
+            assert_eq!(one_by_one, by_regex.0, "{body}");
             let in_code = |span| post.in_code(span);
             assert_eq!(
                 loose_greeting_without_number(&post, in_code),
@@ -994,13 +1086,15 @@ mod tests {
         fn any_body_gives_the_greetings_the_regexes_find(
             pieces in proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..40),
         ) {
-            let mut regexes = GREETING_REGEXES.clone();
-            regexes.push(number_regex(r"第{n}号").unwrap());
+            let (regexes, compiled) = body_regexes();
             let post = Post::parse("p.md", pieces.concat());
+            let by_regex = searched_regex_by_regex(&post, &compiled);
             proptest::prop_assert_eq!(
                 greetings_and_read_range(&post, &regexes, &mut &post.body),
-                searched_regex_by_regex(&post, &regexes)
+                by_regex.clone()
             );
+            let one_by_one: Vec<_> = regexes.iter().map(|r| body_number(r, &post)).collect();
+            proptest::prop_assert_eq!(one_by_one, by_regex.0);
             proptest::prop_assert_eq!(
                 loose_greeting_without_number(&post, |span| post.in_code(span)),
                 loose_by_regex(&post)

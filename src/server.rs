@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -16,11 +17,12 @@ use serde_json::Value;
 
 use crate::diagnostic::{Applicability, Diagnostic, Severity, Span};
 use crate::engine::{self, Outcome, Request as LintRequest, Source};
+use crate::index::listings::Listings;
 use crate::net::Checker;
 use crate::net::cache::{Cache, CachedChecker};
 use crate::post::{LineIndex, split};
 use crate::rules;
-use crate::settings::{CliOverrides, Settings};
+use crate::settings::{CliOverrides, Project, Settings};
 
 /// Quiet time after a change before linting: typing does not lint every keystroke.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -401,16 +403,21 @@ fn capabilities() -> Value {
 /// The findings on one document (with the texts they point into), network results from the
 /// cache only (never waiting).
 fn lint_document(path: &Path, text: &str) -> Outcome {
-    let Ok(settings) = Settings::discover(path, None, &CliOverrides::default()) else {
+    let project = Project::of(path, None);
+    let cache_dir = crate::cache_dir::of_project(&project.root());
+    let mut listings = Listings::open(&cache_dir);
+    let detected = Settings::of_project(project, &CliOverrides::default(), Some(&mut listings));
+    let Ok(settings) = detected else {
         return Outcome::default();
     };
-    let cache_dir = crate::cache_dir::of_project(&settings.root);
+    let listings = Mutex::new(listings);
     let (cache, _) = Cache::open(&cache_dir, settings.cache_ttl);
     let checker = CachedChecker::new(Some(cache), None);
     let request = LintRequest {
         stdin: Some((path.to_owned(), text.to_owned())),
         checker: Some(&checker as &dyn Checker),
         index_dir: Some(cache_dir),
+        listings: Some(&listings),
         ..LintRequest::new(&settings)
     };
     let cwd = std::env::current_dir().unwrap_or_default();

@@ -17,10 +17,11 @@ use crate::config::{
 };
 use crate::diagnostic::{Level, Severity, Span};
 use crate::discover;
+use crate::index::listings::Listings;
 use crate::net::http::HttpOptions;
 use crate::rules;
 use crate::schema::{Field, FieldType, Preset, Schema, UnknownFields};
-use crate::series::{self, Membership, Series, Template};
+use crate::series::{self, BodyRegex, Membership, Series, Template};
 
 /// Choices from the command line that shape settings.
 #[derive(Clone, Debug, Default)]
@@ -200,56 +201,61 @@ impl Settings {
         config_override: Option<&Path>,
         selection: &CliOverrides,
     ) -> Result<Settings, ConfigError> {
-        Settings::of_project(Project::of(start, config_override), selection)
+        Settings::of_project(Project::of(start, config_override), selection, None)
     }
 
-    /// The settings of `project`: its config read and checked, or its layout detected.
-    pub fn of_project(project: Project, selection: &CliOverrides) -> Result<Settings, ConfigError> {
+    /// The settings of `project`: its config read and checked, or its layout detected (from
+    /// `listings` when given, so that the walk of a collection found reads the listing its
+    /// detection made or checked).
+    pub fn of_project(
+        project: Project,
+        selection: &CliOverrides,
+        listings: Option<&mut Listings>,
+    ) -> Result<Settings, ConfigError> {
         let cwd = std::env::current_dir().unwrap_or_default();
-        match project {
+        let root = project.folder().to_owned();
+        let (config_path, config, source) = match project {
             Project::Config(path) => {
                 let (config, source) = config::load(&path)?;
-                let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                Settings::build(&cwd, root, Some(path), &config, &source, selection)
+                (Some(path), config, source)
             }
-            Project::Detected(root) => {
-                Settings::build(&cwd, root, None, &Config::default(), "", selection)
-            }
+            Project::Detected(_) => (None, Config::default(), String::new()),
+        };
+        let mut settings = Settings::build(&cwd, &root, config_path, &config, &source, selection)?;
+        if config.collections.is_empty() {
+            settings.collections = detect_collections(&root, listings);
         }
+        Ok(settings)
     }
 
     /// Default settings with no collections and no file system lookups: for linting in memory.
     pub fn in_memory(overrides: &CliOverrides) -> Settings {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let mut config = Config::default();
-        // One pattern that matches nothing keeps detection from walking the folder.
-        config
-            .collections
-            .insert("none".into(), CollectionConfig::none());
-        let mut settings = Settings::build(&cwd, cwd.clone(), None, &config, "", overrides)
-            .expect("default settings are valid");
-        settings.collections.clear();
-        settings
+        Settings::build(&cwd, &cwd, None, &Config::default(), "", overrides)
+            .expect("default settings are valid")
     }
 
     /// Settings from detection alone, ignoring any config (for `postlint init`).
     pub fn detect(start: &Path) -> Settings {
         let cwd = std::env::current_dir().unwrap_or_default();
         let root = detect_root(&start_folder(&cwd, start));
-        Settings::build(
+        let mut settings = Settings::build(
             &cwd,
-            root,
+            &root,
             None,
             &Config::default(),
             "",
             &CliOverrides::default(),
         )
-        .expect("an empty config is valid")
+        .expect("an empty config is valid");
+        settings.collections = detect_collections(&root, None);
+        settings
     }
 
+    /// The settings a config makes, with only the collections it names.
     fn build(
         cwd: &Path,
-        root: PathBuf,
+        root: &Path,
         config_path: Option<PathBuf>,
         config: &Config,
         source: &str,
@@ -258,7 +264,7 @@ impl Settings {
         let path = config_path.clone().unwrap_or_default();
         let error =
             |span: Option<Span>, message: String| ConfigError::new(&path, source, span, message);
-        let shown_root = display_root(&root, cwd);
+        let shown_root = display_root(root, cwd);
         let mut settings = Settings {
             root: shown_root.clone(),
             config_path,
@@ -290,9 +296,6 @@ impl Settings {
                 collection_settings(name, collection)
                     .map_err(|(span, message, help)| error(span, message).with_help(help))?,
             );
-        }
-        if config.collections.is_empty() {
-            settings.collections = detect_collections(&root);
         }
         settings
             .resolve_levels(config, selection)
@@ -591,7 +594,16 @@ fn series_settings(config: &SeriesConfig) -> Result<Series, Problem> {
         }
         (None, None) => Membership::All,
     };
-    let mut series = Series::declared(number_regex(&config.body)?);
+    // `postlint init` writes the greeting it detected: a built-in one is matched by hand.
+    let built_in = config
+        .body
+        .as_ref()
+        .and_then(|b| BodyRegex::built_in(b.get_ref()));
+    let body = match built_in {
+        Some(greeting) => Some(greeting),
+        None => number_regex(&config.body)?.map(BodyRegex::Other),
+    };
+    let mut series = Series::declared(body);
     series.title = number_regex(&config.title)?;
     series.heading = number_regex(&config.heading)?;
     series.slug = template(&config.slug)?;
@@ -734,6 +746,19 @@ impl Project {
         }
     }
 
+    /// The folder holding the project: its config's folder, or the detected root.
+    fn folder(&self) -> &Path {
+        match self {
+            Project::Config(path) => path.parent().unwrap_or(Path::new("")),
+            Project::Detected(root) => root,
+        }
+    }
+
+    /// The project's root as [`Settings::root`] shows it.
+    pub fn root(&self) -> PathBuf {
+        display_root(self.folder(), &std::env::current_dir().unwrap_or_default())
+    }
+
     /// What names the project in paths: its config file, or its root as the user sees it.
     pub fn key(&self) -> PathBuf {
         match self {
@@ -769,8 +794,15 @@ fn detect_root(start: &Path) -> PathBuf {
 
 /// Collections of a site without a config: every folder of `src/data` and `src/content` holding
 /// Markdown (AstroPaper: `blog`, `newsletter`, …), Hugo's `content`, Jekyll's `_posts`, Hexo's
-/// `source/_posts`; otherwise every Markdown file below the root.
-fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
+/// `source/_posts`; otherwise every Markdown file below the root. Whether a folder holds Markdown
+/// is read from `listings` when given: the collection's walk then finds its listing made.
+fn detect_collections(root: &Path, mut listings: Option<&mut Listings>) -> Vec<CollectionSettings> {
+    let mut has_markdown = |dir: &Path| match listings.as_deref_mut() {
+        Some(listings) => listings
+            .markdown_files(dir)
+            .is_some_and(|files| !files.is_empty()),
+        None => discover::has_markdown(dir),
+    };
     let mut found = Vec::new();
     for (marker, preset) in LAYOUTS {
         let dir = root.join(marker);
@@ -799,7 +831,7 @@ fn detect_collections(root: &Path) -> Vec<CollectionSettings> {
         subdirs.sort_by_key(|e| e.file_name());
         for entry in subdirs {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if discover::has_markdown(&entry.path()) {
+            if has_markdown(&entry.path()) {
                 found.push(CollectionSettings::detected(
                     &name,
                     &format!("{marker}/{}/**/*.{{md,markdown}}", globset::escape(&name)),
@@ -836,6 +868,35 @@ fn display_root(root: &Path, cwd: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collections_are_detected_alike_with_and_without_the_folder_listings() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let data = root.join("src/data");
+        for (path, text) in [
+            ("blog/a.md", "a"),
+            ("newsletter/2024/deep.md", "b"),
+            ("images/x.png", "c"),
+            ("drafts/c.md", "d"),
+            ("drafts/.gitignore", "*.md\n"),
+            ("notes/readme.markdown", "e"),
+        ] {
+            std::fs::create_dir_all(data.join(path).parent().unwrap()).unwrap();
+            std::fs::write(data.join(path), text).unwrap();
+        }
+        std::fs::create_dir(data.join("empty")).unwrap();
+        let names = |found: Vec<CollectionSettings>| -> Vec<String> {
+            found.into_iter().map(|c| c.name).collect()
+        };
+        let walked = names(detect_collections(&root, None));
+        assert_eq!(walked, ["blog", "newsletter", "notes"]);
+        let mut listings = Listings::open(&root.join(crate::cache_dir::NAME));
+        assert_eq!(
+            names(detect_collections(&root, Some(&mut listings))),
+            walked
+        );
+    }
 
     #[test]
     fn a_pattern_is_shown_as_written() {

@@ -406,3 +406,29 @@ fn a_deleted_file_is_forgotten_whatever_folder_its_collection_starts_from() {
         assert!(stored(&index_path).contains("posts/b.md"), "{config}");
     }
 }
+
+#[test]
+fn collections_are_detected_from_the_folder_listings_the_walk_reads() {
+    let post =
+        "---\ntitle: A post\ndescription: d\npubDatetime: 2024-01-01T00:00:00Z\n---\n\nText.\n";
+    let letters: Vec<(String, String)> = (1..=3)
+        .map(|n| {
+            let path = format!("src/data/newsletter/newsletter-{n}.md");
+            (path, letter(n, &format!("newsletter-{n}")))
+        })
+        .collect();
+    let mut files = vec![("src/data/blog/a-post.md", post)];
+    files.extend(letters.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let dir = blog(&files);
+    // Folders changed in the last two seconds are never stored.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(save(dir.path(), &letter(4, "newsletter-4"), &[]), vec![]);
+    // Only the newsletter collection was walked for the save; the blog folder was listed when
+    // detection asked whether it holds Markdown.
+    let listings = stored(&dir.path().join(".postlint-cache/folder-listings"));
+    let real = dir.path().canonicalize().unwrap();
+    for folder in ["blog", "newsletter"] {
+        let path = real.join("src/data").join(folder);
+        assert!(listings.contains(path.to_str().unwrap()), "{folder}");
+    }
+}

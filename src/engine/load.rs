@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
 use std::time::SystemTime;
 
+use crate::series::BodyRegex;
 use rayon::prelude::*;
-use regex::Regex;
 
 use super::{BodyPass, BodyPhase, Request};
 use crate::collection::Collection;
@@ -91,20 +92,23 @@ pub(crate) fn load_with(
     // A whole-project run asks for every post: no post would come from the index (its folders
     // are listed from the cache all the same, read while the index is).
     let index_dir = request.index_dir.as_deref().filter(|_| requested.is_some());
-    let (mut index, mut walked, listings) = std::thread::scope(|scope| {
+    let (mut index, mut walked) = std::thread::scope(|scope| {
         let opening = index_dir.map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
-        let mut listings = request.index_dir.as_deref().map(Listings::open);
-        let walk = walk(settings, &root, requested.as_ref(), &rel, listings.as_mut());
-        (
-            opening.and_then(|thread| thread.join().ok()),
-            walk,
-            listings,
-        )
+        let mut opened = request
+            .listings
+            .map(|open| open.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut own = opened
+            .is_none()
+            .then(|| request.index_dir.as_deref().map(Listings::open))
+            .flatten();
+        let listings = opened.as_deref_mut().or(own.as_mut());
+        let walk = walk(settings, &root, requested.as_ref(), &rel, listings);
+        if let Some(listings) = opened.as_deref().or(own.as_ref()) {
+            // Listings only save time, as the index does.
+            let _ = listings.save();
+        }
+        (opening.and_then(|thread| thread.join().ok()), walk)
     });
-    if let Some(listings) = &listings {
-        // Listings only save time, as the index does.
-        let _ = listings.save();
-    }
 
     crate::timings::mark("walked the collections (and read the outline index)");
     // An unsaved buffer outside every collection is still linted, on its own.
@@ -483,7 +487,7 @@ fn load_outline(
     rel: &str,
     display: PathBuf,
     index: &Index,
-    regexes: &[Regex],
+    regexes: &[BodyRegex],
     folders: &OpenFolders,
 ) -> Result<(Post, Loaded), String> {
     // Nothing is allocated for a post served from the index, in a folder opened, but the post.

@@ -6,12 +6,13 @@ mod load;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::collection::Collection;
 use crate::diagnostic::Diagnostic;
+use crate::index::listings::Listings;
 use crate::net::Checker;
 use crate::post::{Depth, LineIndex, Post};
 use crate::rules::{BodyContext, CollectionContext, PostContext, Rule, UrlUse};
@@ -38,6 +39,9 @@ pub struct Request<'a> {
     /// The cache folder holding the outline index of posts nobody asked findings for
     /// (`None`: read them all).
     pub index_dir: Option<PathBuf>,
+    /// The folder listings of `index_dir` when already open (settings detection read them);
+    /// `None`: opened from `index_dir`.
+    pub listings: Option<&'a Mutex<Listings>>,
 }
 
 impl<'a> Request<'a> {
@@ -50,6 +54,7 @@ impl<'a> Request<'a> {
             checker: None,
             buffers: HashMap::new(),
             index_dir: None,
+            listings: None,
         }
     }
 }

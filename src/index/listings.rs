@@ -41,7 +41,7 @@ struct Listing {
     /// The Markdown files found, relative to the folder, sorted as [`discover::markdown_files`]
     /// sorts them.
     files: Vec<PathBuf>,
-    /// Looked up or made in this run (kept first when there are too many).
+    /// Looked up (found current) or made in this run (kept first when there are too many).
     used: bool,
 }
 
@@ -94,7 +94,10 @@ impl Listings {
             })
             .clone();
         let current = self.stored.get(folder).is_some_and(|listing| {
-            listing.global == global && listing.cwd == cwd && is_current(&listing.watched)
+            // Checked or made earlier in this run (settings detection and the walk of the
+            // collection found ask for the same folder): checked once.
+            listing.used
+                || (listing.global == global && listing.cwd == cwd && is_current(&listing.watched))
         });
         if current {
             let listing = self.stored.get_mut(folder).expect("just looked up");
@@ -422,6 +425,28 @@ mod tests {
         assert_eq!(served, found(&["2024/b.md", "a.md"], 0));
         let walked = discover::markdown_files(&blog.folder);
         assert_eq!(served.0, names(&walked, &blog.folder));
+    }
+
+    #[test]
+    fn a_folder_is_checked_once_per_run() {
+        let blog = blog();
+        let mut listings = Listings::open(&blog.cache);
+        let list = |listings: &mut Listings| {
+            let files = listings.markdown_files_at(&blog.folder, blog.now).unwrap();
+            names(&files, Path::new(""))
+        };
+        assert_eq!(list(&mut listings), ["2024/b.md", "a.md"]);
+        // Settings detection and the collection's walk ask for one folder in one run: the
+        // second is served the listing the first checked, even after a change between them.
+        fs::write(blog.folder.join("c.md"), "c").unwrap();
+        assert_eq!(list(&mut listings), ["2024/b.md", "a.md"]);
+        assert_eq!(listings.walks, 1);
+        listings.save().unwrap();
+        assert_eq!(
+            blog.list(),
+            found(&["2024/b.md", "a.md", "c.md"], 1),
+            "next run"
+        );
     }
 
     #[test]

@@ -17,9 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use regex::Regex;
-
 use crate::post::Post;
+use crate::series::BodyRegex;
 use crate::settings::{SeriesChoice, Settings};
 use skeleton::{Reader, Writer};
 
@@ -136,7 +135,7 @@ pub struct Index {
 impl Index {
     /// The index in `dir` for skeletons cut for `regexes` (see [`series_regexes`]); empty when
     /// missing, unreadable or made for other regexes or another version.
-    pub fn open(dir: &Path, regexes: &[Regex]) -> Index {
+    pub fn open(dir: &Path, regexes: &[BodyRegex]) -> Index {
         let key = key(regexes);
         let stored = crate::cache_dir::read(dir, FILE_NAME).unwrap_or_default();
         let slots = decode(&stored, &key).unwrap_or_default();
@@ -237,7 +236,7 @@ pub fn clear(dir: &Path) -> std::io::Result<bool> {
 }
 
 /// The key of an index: postlint's version and the body regexes its skeletons are cut for.
-fn key(regexes: &[Regex]) -> String {
+fn key(regexes: &[BodyRegex]) -> String {
     let mut key = format!("postlint {}", env!("CARGO_PKG_VERSION"));
     for regex in regexes {
         key.push('\n');
@@ -247,8 +246,8 @@ fn key(regexes: &[Regex]) -> String {
 }
 
 /// Every body regex a series of `settings` may read: the declared ones and the detected greetings.
-pub fn series_regexes(settings: &Settings) -> Vec<Regex> {
-    let mut regexes: Vec<Regex> = crate::series::GREETING_REGEXES.clone();
+pub fn series_regexes(settings: &Settings) -> Vec<BodyRegex> {
+    let mut regexes: Vec<BodyRegex> = BodyRegex::greetings().collect();
     for collection in &settings.collections {
         if let SeriesChoice::Declared(series) = &collection.series
             && let Some(body) = &series.body
@@ -261,7 +260,7 @@ pub fn series_regexes(settings: &Settings) -> Vec<Regex> {
 }
 
 /// What skeletons file each regex's first match under: its pattern.
-pub fn patterns(regexes: &[Regex]) -> Vec<Arc<str>> {
+pub fn patterns(regexes: &[BodyRegex]) -> Vec<Arc<str>> {
     regexes.iter().map(|r| Arc::from(r.as_str())).collect()
 }
 
@@ -359,9 +358,14 @@ mod tests {
         assert!(post("a.md", 11).is_none(), "another size");
         assert!(post("b.md", 10).is_none());
         assert!(
-            Index::open(dir.path(), &[Regex::new("第(?P<n>[0-9]+)期").unwrap()])
-                .slots
-                .is_empty(),
+            Index::open(
+                dir.path(),
+                &[BodyRegex::Other(
+                    regex::Regex::new("第(?P<n>[0-9]+)期").unwrap()
+                )]
+            )
+            .slots
+            .is_empty(),
             "other regexes start empty"
         );
     }

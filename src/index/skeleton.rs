@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use regex::Regex;
+use crate::series::BodyRegex;
 
 use crate::diagnostic::Span;
 use crate::post::body::{Heading, HtmlComment};
@@ -34,7 +34,7 @@ struct Cut {
 
 impl Cut {
     /// The cut of `post`, whose outline `view` gives.
-    fn of(post: &Post, regexes: &[Regex], view: &mut impl OutlineView) -> Cut {
+    fn of(post: &Post, regexes: &[BodyRegex], view: &mut impl OutlineView) -> Cut {
         let source: &str = &post.source;
         let (found, range) = crate::series::greetings_and_read_range(post, regexes, view);
         let last = [
@@ -66,7 +66,7 @@ impl Cut {
 
 /// The skeleton of `post` (see [`Cut`]): its text, the parsed front matter, the first heading,
 /// the code and comments inside the narrowed body, and each regex's first match outside them.
-pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
+pub fn encode(post: &Post, regexes: &[BodyRegex]) -> Vec<u8> {
     let source: &str = &post.source;
     let cut = Cut::of(post, regexes, &mut &post.body);
     let heading = post.body.headings.first();
@@ -141,7 +141,7 @@ pub fn encode(post: &Post, regexes: &[Regex]) -> Vec<u8> {
 /// post once the rules that read its whole body have run. `patterns` are the `regexes`' own.
 /// Whatever the post's depth, its body is outlined anew ([`OutlineScan`]), and only as far as
 /// the cut needs: most of a letter lies past its greeting.
-pub fn outline(post: Post, regexes: &[Regex], patterns: &[Arc<str>]) -> Post {
+pub fn outline(post: Post, regexes: &[BodyRegex], patterns: &[Arc<str>]) -> Post {
     let mut scan = OutlineScan::new(&post.source, post.body.span.start);
     let cut = Cut::of(&post, regexes, &mut scan);
     let body = scan.finish_before(cut.end);
@@ -489,14 +489,14 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use crate::post::Depth;
-    use crate::series::{GREETINGS, Series, number_regex};
+    use crate::series::Series;
 
     fn patterns() -> Vec<Arc<str>> {
         crate::index::patterns(&regexes())
     }
 
-    fn regexes() -> Vec<Regex> {
-        GREETINGS.iter().map(|g| number_regex(g).unwrap()).collect()
+    fn regexes() -> Vec<BodyRegex> {
+        BodyRegex::greetings().collect()
     }
 
     /// Posts whose series sources are easy to get wrong from a part of the text.
