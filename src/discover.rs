@@ -37,6 +37,84 @@ pub fn last_name(path: &Path) -> &[u8] {
     }
 }
 
+/// Globs matched as globset matches them; when every one has the shape `FOLDER/**/*.EXT` or
+/// `FOLDER/**/*.{EXT,EXT}` (detected collections, and most configured ones) by hand: a walk
+/// matches every file it lists, and globset runs a regex for those.
+#[derive(Clone, Debug)]
+pub struct Globs {
+    set: GlobSet,
+    /// Each glob as the files it matches, when all have that shape.
+    by_hand: Option<Vec<FilesBelow>>,
+}
+
+impl Globs {
+    pub fn new(patterns: &[String]) -> Result<Globs, String> {
+        Ok(Globs {
+            set: glob_set(patterns)?,
+            by_hand: patterns.iter().map(|p| FilesBelow::parse(p)).collect(),
+        })
+    }
+
+    pub fn empty() -> Globs {
+        Globs {
+            set: GlobSet::empty(),
+            by_hand: Some(Vec::new()),
+        }
+    }
+
+    /// Whether a `/`-separated path relative to the project root matches any of the globs.
+    pub fn is_match(&self, rel: &str) -> bool {
+        match &self.by_hand {
+            Some(globs) => globs.iter().any(|glob| glob.matches(rel)),
+            None => self.set.is_match(rel),
+        }
+    }
+}
+
+/// The files `FOLDER/**/*.EXT` matches with globset's default options (`*` matches `/` too):
+/// the paths that start with `FOLDER/` and end with `.EXT`, one of its extensions.
+#[derive(Clone, Debug, PartialEq)]
+struct FilesBelow {
+    /// With its `/`; empty for `**/*.EXT`.
+    folder: String,
+    /// Each with its `.`.
+    endings: Vec<String>,
+}
+
+impl FilesBelow {
+    /// The glob when it has that shape, with a folder free of anything special to globs and
+    /// extensions of letters and digits.
+    fn parse(pattern: &str) -> Option<FilesBelow> {
+        let (folder, rest) = match pattern.strip_prefix("**/") {
+            Some(rest) => ("", rest),
+            None => {
+                let at = pattern.find("/**/")?;
+                (&pattern[..=at], &pattern[at + 4..])
+            }
+        };
+        if folder.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+            return None;
+        }
+        let extensions = rest.strip_prefix("*.")?;
+        let extensions = match extensions.strip_prefix('{') {
+            Some(list) => list.strip_suffix('}')?.split(',').collect(),
+            None => vec![extensions],
+        };
+        let plain = |x: &&str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric());
+        extensions.iter().all(plain).then(|| FilesBelow {
+            folder: folder.to_owned(),
+            endings: extensions.iter().map(|x| format!(".{x}")).collect(),
+        })
+    }
+
+    fn matches(&self, rel: &str) -> bool {
+        rel.starts_with(&self.folder)
+            && self.endings.iter().any(|ending| {
+                rel.len() >= self.folder.len() + ending.len() && rel.ends_with(ending.as_str())
+            })
+    }
+}
+
 /// Builds one matcher from globs; `Err` carries the bad glob and the reason.
 pub fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
@@ -361,6 +439,105 @@ mod tests {
             "", ".", "..", "a/", "/a", "a//b", "a/./b", "a/../b", "./a", "a/..",
         ] {
             assert!(!is_plain(odd), "{odd}");
+        }
+    }
+
+    /// Every path of `paths` matches a glob `by hand` as globset matches it.
+    fn assert_matched_as_globset_does(pattern: &str, paths: &[&str]) {
+        let patterns = [pattern.to_owned()];
+        let (globs, set) = (Globs::new(&patterns).unwrap(), glob_set(&patterns).unwrap());
+        for path in paths {
+            assert_eq!(
+                globs.is_match(path),
+                set.is_match(path),
+                "{pattern} on {path:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn globs_of_the_files_below_a_folder_are_matched_by_hand_as_globset_matches_them() {
+        let parsed = |p: &str| FilesBelow::parse(p).map(|f| (f.folder, f.endings));
+        let below = |folder: &str, endings: &[&str]| {
+            Some((
+                folder.to_owned(),
+                endings.iter().map(|e| e.to_string()).collect(),
+            ))
+        };
+        assert_eq!(
+            parsed("src/data/blog/**/*.{md,markdown}"),
+            below("src/data/blog/", &[".md", ".markdown"])
+        );
+        assert_eq!(parsed("**/*.md"), below("", &[".md"]));
+        assert_eq!(parsed("文章 一/**/*.{MD}"), below("文章 一/", &[".MD"]));
+        for other in [
+            "src/*/x/**/*.md",
+            "src/**/a*.md",
+            "src/**/*.m?",
+            "src/**/*.{md,}",
+            "src/[ab]/**/*.md",
+            "src/\\*/**/*.md",
+            "src/**/**/*.md",
+            "src/*.md",
+            "src/**/*.md/",
+            "src/**/*.{md,mark down}",
+        ] {
+            assert_eq!(parsed(other), None, "{other}");
+        }
+        let paths = [
+            "src/data/blog/a.md",
+            "src/data/blog/a.markdown",
+            "src/data/blog/2024/a.md",
+            "src/data/blog/.md",
+            "src/data/blog/a.MD",
+            "src/data/blog/a.mdx",
+            "src/data/blog/a\nb.md",
+            "src/data/blogs/a.md",
+            "x/src/data/blog/a.md",
+            "src/data/blog.md",
+            "src/data/blog/",
+            "a.md",
+            ".md",
+            "md",
+            "/x.md",
+        ];
+        for pattern in [
+            "src/data/blog/**/*.{md,markdown}",
+            "**/*.md",
+            "src/**/*.{MD,md}",
+        ] {
+            assert_matched_as_globset_does(pattern, &paths);
+        }
+    }
+
+    const GLOB_PIECES: [&str; 12] = [
+        "src", "data", "/", "文", "a b", ".", "..", "md", "markdown", "MD", "\n", "x",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        #[test]
+        fn any_path_is_matched_by_hand_as_globset_matches_it(
+            folder in proptest::collection::vec(proptest::sample::select(&GLOB_PIECES[..3]), 0..4),
+            extensions in proptest::collection::vec(proptest::sample::select(&["md", "markdown", "MD", "x"][..]), 1..3),
+            lead in proptest::collection::vec(proptest::sample::select(&GLOB_PIECES[..]), 0..3),
+            with_folder: bool,
+            rest in proptest::collection::vec(proptest::sample::select(&GLOB_PIECES[..]), 0..10),
+        ) {
+            let folder = folder.concat();
+            // Paths often hold the folder, somewhere.
+            let path = [lead.concat(), if with_folder { folder.clone() } else { String::new() }, rest.concat()].concat();
+            let pattern = match extensions.len() {
+                1 => format!("{folder}/**/*.{}", extensions[0]),
+                _ => format!("{folder}/**/*.{{{}}}", extensions.join(",")),
+            };
+            let pattern = pattern.trim_start_matches('/').to_owned();
+            let patterns = [pattern.clone()];
+            let (Ok(globs), Ok(set)) = (Globs::new(&patterns), glob_set(&patterns)) else {
+                return Ok(());
+            };
+            proptest::prop_assert_eq!(globs.is_match(&path), set.is_match(&path), "{} on {:?}", pattern, path);
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use globset::{Candidate, GlobSet};
+use crate::discover::Globs;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use regex::Regex;
@@ -41,8 +41,8 @@ pub struct CollectionSettings {
     pub name: String,
     /// Globs relative to the project root.
     pub include_patterns: Vec<String>,
-    include: GlobSet,
-    exclude: GlobSet,
+    include: Globs,
+    exclude: Globs,
     /// `None`: decide from the posts (`postSlug` means AstroPaper v3).
     pub preset: Option<Preset>,
     pub fields: Vec<(String, FieldPatch)>,
@@ -105,9 +105,9 @@ impl CollectionSettings {
         let include_patterns = vec![include.to_owned()];
         CollectionSettings {
             name: name.to_owned(),
-            include: discover::glob_set(&include_patterns).expect("detected globs are valid"),
+            include: Globs::new(&include_patterns).expect("detected globs are valid"),
             include_patterns,
-            exclude: GlobSet::empty(),
+            exclude: Globs::empty(),
             preset,
             fields: Vec::new(),
             unknown_fields: None,
@@ -132,13 +132,7 @@ impl CollectionSettings {
 
     /// Whether a path relative to the project root belongs here.
     pub fn contains(&self, rel: &str) -> bool {
-        self.contains_candidate(&Candidate::new(rel))
-    }
-
-    /// [`CollectionSettings::contains`] for a path prepared once for every glob set it meets
-    /// (a walk tests thousands).
-    pub fn contains_candidate(&self, rel: &Candidate<'_>) -> bool {
-        self.include.is_match_candidate(rel) && !self.exclude.is_match_candidate(rel)
+        self.include.is_match(rel) && !self.exclude.is_match(rel)
     }
 
     /// The schema: the preset's, with the configured fields laid over it.
@@ -178,7 +172,7 @@ pub struct Settings {
     pub root: PathBuf,
     pub config_path: Option<PathBuf>,
     pub collections: Vec<CollectionSettings>,
-    exclude: GlobSet,
+    exclude: Globs,
     pub site: Site,
     /// The level of every rule after config and command line; absent means off.
     levels: HashMap<&'static str, Severity>,
@@ -269,7 +263,7 @@ impl Settings {
             root: shown_root.clone(),
             config_path,
             collections: Vec::new(),
-            exclude: discover::glob_set(&config.exclude).map_err(|e| error(None, e))?,
+            exclude: Globs::new(&config.exclude).map_err(|e| error(None, e))?,
             site: Site {
                 timezone: site_timezone(config)
                     .map_err(|(span, message, help)| error(span, message).with_help(help))?,
@@ -408,11 +402,7 @@ impl Settings {
 
     /// Whether a path relative to the root is excluded by the config, even when passed explicitly.
     pub fn is_excluded(&self, rel: &str) -> bool {
-        self.is_excluded_candidate(&Candidate::new(rel))
-    }
-
-    pub fn is_excluded_candidate(&self, rel: &Candidate<'_>) -> bool {
-        self.exclude.is_match_candidate(rel)
+        self.exclude.is_match(rel)
     }
 }
 
@@ -470,8 +460,8 @@ fn collection_settings(
     name: &str,
     config: &CollectionConfig,
 ) -> Result<CollectionSettings, Problem> {
-    let include = discover::glob_set(&config.include).map_err(|e| (None, e, None))?;
-    let exclude = discover::glob_set(&config.exclude).map_err(|e| (None, e, None))?;
+    let include = Globs::new(&config.include).map_err(|e| (None, e, None))?;
+    let exclude = Globs::new(&config.exclude).map_err(|e| (None, e, None))?;
     let preset = match &config.preset {
         None => None,
         Some(p) => Some(

@@ -285,11 +285,17 @@ struct Asked {
 
 impl Asked {
     fn contains(&self, rel: &str) -> bool {
-        self.files.contains(rel)
-            || self.folders.iter().any(|folder| {
-                rel.strip_prefix(folder.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-            })
+        // An editor save asks for one file, about every file of its collection: compared, not
+        // hashed.
+        let file = if self.files.len() <= 8 {
+            self.files.iter().any(|f| f == rel)
+        } else {
+            self.files.contains(rel)
+        };
+        file || self.folders.iter().any(|folder| {
+            rel.strip_prefix(folder.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
     }
 
     /// Whether a folder asked for is the root or holds it (`.`, `..`, `../..`).
@@ -407,9 +413,8 @@ fn walk(
                     .collect(),
             };
             for rel in rels {
-                let candidate = globset::Candidate::new(&rel);
-                if collection.contains_candidate(&candidate)
-                    && !settings.is_excluded_candidate(&candidate)
+                if collection.contains(&rel)
+                    && !settings.is_excluded(&rel)
                     && seen.as_mut().is_none_or(|seen| seen.insert(rel.clone()))
                 {
                     files[index].push(rel);
@@ -583,12 +588,23 @@ impl OpenFolders {
 /// `a/b/c.md` as (`a/b`, `c.md`); a file of the root folder as (``, its name).
 #[cfg(unix)]
 fn split_folder(rel: &str) -> (&str, &str) {
-    rel.rsplit_once('/').unwrap_or(("", rel))
+    // By bytes: `rsplit_once` with a char cost a tenth of reading a letter from the index.
+    match rel.bytes().rposition(|b| b == b'/') {
+        Some(at) => (&rel[..at], &rel[at + 1..]),
+        None => ("", rel),
+    }
 }
 
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_split_at_its_last_separator() {
+        assert_eq!(split_folder("a/b/c.md"), ("a/b", "c.md"));
+        assert_eq!(split_folder("文章/第一封.md"), ("文章", "第一封.md"));
+        assert_eq!(split_folder("c.md"), ("", "c.md"));
+    }
 
     #[test]
     fn the_posts_of_files_that_could_not_be_read_are_dropped_in_step_with_their_errors() {
