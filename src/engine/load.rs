@@ -13,7 +13,7 @@ use super::{BodyPass, BodyPhase, Request};
 use crate::collection::Collection;
 use crate::discover;
 use crate::index::listings::Listings;
-use crate::index::{self, Index, Stamp, skeleton};
+use crate::index::{self, Index, Location, Stamp, skeleton};
 use crate::post::{Depth, Post};
 use crate::settings::{CollectionSettings, Settings};
 
@@ -144,12 +144,14 @@ pub(crate) fn load_with(
             Some(_) => OpenFolders::open(&open_root, files.iter().filter(|f| !is_requested(f))),
             None => OpenFolders::default(),
         };
+        let located = index.as_ref().map(|index| index.locate(files));
         let preset = crate::collection::preset_before_detection(collection.preset);
         // Posts go straight into their vector, the rest beside them: a vector of both was
         // thousands of posts copied, and memory touched twice, on every editor save.
         let (mut posts, loads): (Vec<Post>, Vec<Result<Loaded, String>>) = files
             .par_iter()
-            .map(|rel| -> Result<(Post, Loaded), String> {
+            .enumerate()
+            .map(|(at, rel)| -> Result<(Post, Loaded), String> {
                 let display = shown(rel);
                 let requested = is_requested(rel);
                 let (bytes, on_disk) = match (&request.stdin, &stdin_rel) {
@@ -159,7 +161,8 @@ pub(crate) fn load_with(
                     (Some((_, text)), Some(s)) if s == rel => (text.clone().into_bytes(), false),
                     _ if !requested && index.is_some() => {
                         let index = index.as_ref().expect("checked in the guard");
-                        return load_outline(&open_root, rel, display, index, &regexes, &folders);
+                        let stored = (index, located.as_ref().and_then(|l| l[at]));
+                        return load_outline(&open_root, rel, display, stored, &regexes, &folders);
                     }
                     _ => (
                         std::fs::read(open_root.join(rel)).map_err(|e| cannot_read(&display, e))?,
@@ -485,20 +488,20 @@ fn cannot_read(display: &Path, e: std::io::Error) -> String {
     format!("{}: cannot read: {e}", display.display())
 }
 
-/// A post nobody asked findings for: from the outline index when its file is unchanged, else
-/// read and outlined (and its skeleton kept for the index).
+/// A post nobody asked findings for: from the outline index (stored at `location`) when its
+/// file is unchanged, else read and outlined (and its skeleton kept for the index).
 fn load_outline(
     root: &Path,
     rel: &str,
     display: PathBuf,
-    index: &Index,
+    (index, location): (&Index, Option<Location>),
     regexes: &[BodyRegex],
     folders: &OpenFolders,
 ) -> Result<(Post, Loaded), String> {
     // Nothing is allocated for a post served from the index, in a folder opened, but the post.
     let cannot = |e| cannot_read(&display, e);
     let stamp = folders.stamp(root, rel).map_err(cannot)?;
-    if let Some(mut post) = index.post(rel, &stamp) {
+    if let Some(mut post) = index.post_at(rel, location, &stamp) {
         post.path = display;
         return Ok((post, Loaded::new(false)));
     }

@@ -109,6 +109,10 @@ impl Stamp {
     }
 }
 
+/// Where an entry is in an [`Index`] (its place among the entries read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location(usize);
+
 /// Where one entry of the file read lies in it.
 struct Slot {
     rel: Range<usize>,
@@ -150,21 +154,61 @@ impl Index {
         }
     }
 
-    fn slot(&self, rel: &str) -> Option<&Slot> {
+    /// Where the entry of `rel` is, unless forgotten.
+    fn location(&self, rel: &str) -> Option<Location> {
         let at = self
             .slots
             .binary_search_by(|s| self.stored[s.rel.clone()].cmp(rel.as_bytes()))
             .ok()?;
-        Some(&self.slots[at]).filter(|s| s.kept)
+        self.slots[at].kept.then_some(Location(at))
     }
 
-    /// The post at `rel` (shown as `path`) as stored, when its file is still the version stored;
-    /// `path` back otherwise.
+    fn slot(&self, rel: &str) -> Option<&Slot> {
+        self.location(rel).map(|at| &self.slots[at.0])
+    }
+
+    /// The post at `rel` as stored, when its file is still the version stored.
     pub fn post(&self, rel: &str, stamp: &Stamp) -> Option<Post> {
-        let stored = match self.fresh.get(rel) {
+        self.post_at(rel, self.location(rel), stamp)
+    }
+
+    /// Where each of `rels` is stored, for [`Index::post_at`]: found in one pass when they come
+    /// in order, as a walk lists them (a binary search per post read the stored file all over,
+    /// and cost an editor save more than reading the posts found).
+    pub fn locate(&self, rels: &[String]) -> Vec<Option<Location>> {
+        let key = |slot: &Slot| &self.stored[slot.rel.clone()];
+        // Where the next path is looked for first: right after the last one found.
+        let mut next = 0;
+        rels.iter()
+            .map(|rel| {
+                let rel = rel.as_bytes();
+                let at = if self.slots.get(next).is_some_and(|s| key(s) == rel) {
+                    next
+                } else {
+                    // Entries in between, or a path out of order: searched for.
+                    let after_last = next == 0 || key(&self.slots[next - 1]) < rel;
+                    let start = if after_last { next } else { 0 };
+                    start + self.slots[start..].partition_point(|s| key(s) < rel)
+                };
+                let slot = self.slots.get(at).filter(|s| key(s) == rel);
+                next = if slot.is_some() { at + 1 } else { at };
+                slot.filter(|s| s.kept).map(|_| Location(at))
+            })
+            .collect()
+    }
+
+    /// [`Index::post`] of the post at `rel`, stored at `location` (what [`Index::locate`] or
+    /// the index's own search found).
+    pub fn post_at(&self, rel: &str, location: Option<Location>, stamp: &Stamp) -> Option<Post> {
+        // Entries made in this run come first (none while posts are read: hashing every path
+        // for an empty map cost a save its share).
+        let fresh = match self.fresh.is_empty() {
+            true => None,
+            false => self.fresh.get(rel),
+        };
+        let stored = match fresh {
             Some((fresh, skeleton)) => (fresh == stamp).then_some(skeleton.as_slice()),
-            None => self
-                .slot(rel)
+            None => Some(&self.slots[location?.0])
                 .filter(|s| s.stamp == *stamp)
                 .map(|slot| &self.stored[slot.skeleton.clone()]),
         };
@@ -408,6 +452,34 @@ mod tests {
             title(last.post("new.md", &stamp(10))).as_deref(),
             Some("新")
         );
+    }
+
+    #[test]
+    fn paths_are_located_in_one_pass_as_a_search_for_each_finds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = Index::open(dir.path(), &[]);
+        for rel in ["a/1.md", "a/2.md", "b/1.md", "b/3.md", "c.md", "d/1.md"] {
+            index.insert(rel, stamp(10), stored(rel), SystemTime::now());
+        }
+        index.save().unwrap();
+        let mut index = Index::open(dir.path(), &[]);
+        index.retain(|rel| rel != "c.md");
+        let searched = |rels: &[&str]| -> Vec<Option<Location>> {
+            rels.iter().map(|rel| index.location(rel)).collect()
+        };
+        for rels in [
+            // In order, some stored entries in between, some paths never stored.
+            &["a/1.md", "a/2.md", "b/3.md", "c.md", "d/1.md", "e.md"][..],
+            &["0.md", "a/2.md", "b/2.md", "b/3.md"],
+            // Out of order, and twice.
+            &["d/1.md", "a/1.md", "b/1.md", "b/1.md", "a/2.md", "a/1.md"],
+            &[],
+        ] {
+            let owned: Vec<String> = rels.iter().map(|r| r.to_string()).collect();
+            assert_eq!(index.locate(&owned), searched(rels), "{rels:?}");
+        }
+        assert_eq!(index.locate(&["c.md".into()]), [None], "forgotten");
+        assert!(index.locate(&["b/3.md".into()])[0].is_some());
     }
 
     #[test]
