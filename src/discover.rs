@@ -49,10 +49,14 @@ pub struct Globs {
 
 impl Globs {
     pub fn new(patterns: &[String]) -> Result<Globs, String> {
-        Ok(Globs {
-            set: glob_set(patterns)?,
-            by_hand: patterns.iter().map(|p| FilesBelow::parse(p)).collect(),
-        })
+        let by_hand: Option<Vec<FilesBelow>> =
+            patterns.iter().map(|p| FilesBelow::parse(p)).collect();
+        // Globs matched by hand are not compiled (a regex each, built on every save).
+        let set = match by_hand {
+            Some(_) => GlobSet::empty(),
+            None => glob_set(patterns)?,
+        };
+        Ok(Globs { set, by_hand })
     }
 
     pub fn empty() -> Globs {
