@@ -85,30 +85,30 @@ pub(crate) fn load_with(
     let requested = asked;
     let is_requested = |rel: &str| requested.as_ref().is_none_or(|r| r.contains(rel));
 
-    // The outline index, when the request has a cache folder, is read while the folders are walked.
     crate::timings::mark("settings, requested paths");
     let regexes = index::series_regexes(settings);
     let patterns = index::patterns(&regexes);
     // A whole-project run asks for every post: no post would come from the index (its folders
-    // are listed from the cache all the same, read while the index is).
-    let index_dir = request.index_dir.as_deref().filter(|_| requested.is_some());
-    let (mut index, mut walked) = std::thread::scope(|scope| {
-        let opening = index_dir.map(|dir| scope.spawn(|| Index::open(dir, &regexes)));
-        let mut opened = request
-            .listings
-            .map(|open| open.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut own = opened
-            .is_none()
-            .then(|| request.index_dir.as_deref().map(Listings::open))
-            .flatten();
-        let listings = opened.as_deref_mut().or(own.as_mut());
-        let walk = walk(settings, &root, requested.as_ref(), &rel, listings);
-        if let Some(listings) = opened.as_deref().or(own.as_ref()) {
-            // Listings only save time, as the index does.
-            let _ = listings.save();
-        }
-        (opening.and_then(|thread| thread.join().ok()), walk)
-    });
+    // are listed from the cache all the same). Opening it reads no entry: it was read on
+    // another thread while the folders were walked until that was the longer part.
+    let mut index = request
+        .index_dir
+        .as_deref()
+        .filter(|_| requested.is_some())
+        .map(|dir| Index::open(dir, &regexes));
+    let mut opened = request
+        .listings
+        .map(|open| open.lock().unwrap_or_else(PoisonError::into_inner));
+    let mut own = opened
+        .is_none()
+        .then(|| request.index_dir.as_deref().map(Listings::open))
+        .flatten();
+    let listings = opened.as_deref_mut().or(own.as_mut());
+    let mut walked = walk(settings, &root, requested.as_ref(), &rel, listings);
+    if let Some(listings) = opened.as_deref().or(own.as_ref()) {
+        // Listings only save time, as the index does.
+        let _ = listings.save();
+    }
 
     crate::timings::mark("walked the collections (and read the outline index)");
     // An unsaved buffer outside every collection is still linted, on its own.

@@ -7,12 +7,15 @@
 //! are not stored, so a change within one timestamp tick cannot go unnoticed. The index is keyed
 //! by postlint's version and the series regexes the skeletons were cut for: a new version or
 //! another series pattern starts a fresh index. Any unreadable or foreign file is an empty index.
+//!
+//! The file holds a table of fixed-size records sorted by path, then the paths, then the
+//! skeletons: opening it reads no entry, and an entry whose record points outside the file
+//! (a file cut short) is not served.
 
 pub mod listings;
 pub(crate) mod skeleton;
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,7 +27,7 @@ use skeleton::{Reader, Writer};
 
 /// The index's file in the cache folder.
 pub const FILE_NAME: &str = "outline-index";
-const MAGIC: &[u8] = b"postlint outline index v4\n";
+const MAGIC: &[u8] = b"postlint outline index v5\n";
 /// Files changed more recently than this are read every time, never stored.
 const SETTLE: Duration = Duration::from_secs(2);
 
@@ -113,12 +116,15 @@ impl Stamp {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Location(usize);
 
-/// Where one entry of the file read lies in it.
-struct Slot {
-    rel: Range<usize>,
+/// Bytes of one entry's record in the file's table: where its path and skeleton lie (start
+/// and end of each), and its stamp, eight little-endian `u64`s.
+const RECORD: usize = 64;
+
+/// One entry of the file read, as its record says.
+struct Entry<'a> {
+    rel: &'a [u8],
     stamp: Stamp,
-    skeleton: Range<usize>,
-    kept: bool,
+    skeleton: &'a [u8],
 }
 
 pub struct Index {
@@ -127,10 +133,15 @@ pub struct Index {
     key: String,
     /// The series body regexes the skeletons hold the first matches of, in order.
     patterns: Vec<Arc<str>>,
-    /// The file as read: entries are decoded from it in place, only when asked for.
+    /// The file as read: a table of records, sorted by path, then the paths, then the
+    /// skeletons. Nothing is decoded on opening: an entry is read from its record when asked
+    /// for (decoding every entry first was the longest wait of an editor save).
     stored: crate::cache_dir::Bytes,
-    /// Its entries, sorted by path (as written).
-    slots: Vec<Slot>,
+    /// Where the table starts, and its records.
+    table: usize,
+    count: usize,
+    /// Entries forgotten in this run, by place (empty while none is).
+    forgotten: Vec<bool>,
     /// Entries made in this run, by path.
     fresh: HashMap<String, (Stamp, Vec<u8>)>,
     changed: bool,
@@ -142,29 +153,77 @@ impl Index {
     pub fn open(dir: &Path, regexes: &[BodyRegex]) -> Index {
         let key = key(regexes);
         let stored = crate::cache_dir::read(dir, FILE_NAME).unwrap_or_default();
-        let slots = decode(&stored, &key).unwrap_or_default();
+        let (table, count) = table(&stored, &key).unwrap_or((0, 0));
         Index {
             dir: dir.to_owned(),
             key,
             patterns: patterns(regexes),
             stored,
-            slots,
+            table,
+            count,
+            forgotten: Vec::new(),
             fresh: HashMap::new(),
             changed: false,
         }
     }
 
-    /// Where the entry of `rel` is, unless forgotten.
-    fn location(&self, rel: &str) -> Option<Location> {
-        let at = self
-            .slots
-            .binary_search_by(|s| self.stored[s.rel.clone()].cmp(rel.as_bytes()))
-            .ok()?;
-        self.slots[at].kept.then_some(Location(at))
+    /// The entry at `at` as its record says; `None` when the record points outside the file
+    /// (a file cut short or planted: its entries are not served).
+    fn entry(&self, at: usize) -> Option<Entry<'_>> {
+        let start = self.table + at.checked_mul(RECORD)?;
+        let record = self.stored.get(start..start.checked_add(RECORD)?)?;
+        let word = |i: usize| {
+            let mut bytes = [0; 8];
+            bytes.copy_from_slice(&record[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(bytes)
+        };
+        let part = |i: usize| {
+            let (start, end) = (
+                usize::try_from(word(i)).ok()?,
+                usize::try_from(word(i + 1)).ok()?,
+            );
+            self.stored.get(start..end)
+        };
+        Some(Entry {
+            rel: part(0)?,
+            skeleton: part(2)?,
+            stamp: Stamp {
+                size: word(4),
+                inode: word(5),
+                modified_ns: word(6) as i64,
+                changed_ns: word(7) as i64,
+            },
+        })
     }
 
-    fn slot(&self, rel: &str) -> Option<&Slot> {
-        self.location(rel).map(|at| &self.slots[at.0])
+    /// The path of the entry at `at` (empty when its record is broken).
+    fn rel_at(&self, at: usize) -> &[u8] {
+        self.entry(at).map_or(&[], |e| e.rel)
+    }
+
+    fn is_forgotten(&self, at: usize) -> bool {
+        self.forgotten.get(at).copied().unwrap_or(false)
+    }
+
+    /// The first place from `start` on whose path is not before `rel` (entries are sorted).
+    fn first_not_before(&self, start: usize, rel: &[u8]) -> usize {
+        let (mut low, mut high) = (start, self.count);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.rel_at(middle) < rel {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
+    /// Where the entry of `rel` is, unless forgotten.
+    fn location(&self, rel: &str) -> Option<Location> {
+        let at = self.first_not_before(0, rel.as_bytes());
+        (at < self.count && self.rel_at(at) == rel.as_bytes() && !self.is_forgotten(at))
+            .then_some(Location(at))
     }
 
     /// The post at `rel` as stored, when its file is still the version stored.
@@ -176,23 +235,21 @@ impl Index {
     /// in order, as a walk lists them (a binary search per post read the stored file all over,
     /// and cost an editor save more than reading the posts found).
     pub fn locate(&self, rels: &[String]) -> Vec<Option<Location>> {
-        let key = |slot: &Slot| &self.stored[slot.rel.clone()];
         // Where the next path is looked for first: right after the last one found.
         let mut next = 0;
         rels.iter()
             .map(|rel| {
                 let rel = rel.as_bytes();
-                let at = if self.slots.get(next).is_some_and(|s| key(s) == rel) {
+                let at = if next < self.count && self.rel_at(next) == rel {
                     next
                 } else {
                     // Entries in between, or a path out of order: searched for.
-                    let after_last = next == 0 || key(&self.slots[next - 1]) < rel;
-                    let start = if after_last { next } else { 0 };
-                    start + self.slots[start..].partition_point(|s| key(s) < rel)
+                    let after_last = next == 0 || self.rel_at(next - 1) < rel;
+                    self.first_not_before(if after_last { next } else { 0 }, rel)
                 };
-                let slot = self.slots.get(at).filter(|s| key(s) == rel);
-                next = if slot.is_some() { at + 1 } else { at };
-                slot.filter(|s| s.kept).map(|_| Location(at))
+                let found = at < self.count && self.rel_at(at) == rel;
+                next = if found { at + 1 } else { at };
+                (found && !self.is_forgotten(at)).then_some(Location(at))
             })
             .collect()
     }
@@ -208,9 +265,10 @@ impl Index {
         };
         let stored = match fresh {
             Some((fresh, skeleton)) => (fresh == stamp).then_some(skeleton.as_slice()),
-            None => Some(&self.slots[location?.0])
-                .filter(|s| s.stamp == *stamp)
-                .map(|slot| &self.stored[slot.skeleton.clone()]),
+            None => self
+                .entry(location?.0)
+                .filter(|e| e.stamp == *stamp && e.rel == rel.as_bytes())
+                .map(|e| e.skeleton),
         };
         skeleton::decode(stored?, &self.patterns)
     }
@@ -218,8 +276,9 @@ impl Index {
     /// Stores a skeleton made at `now` (unless the file changed too recently to be trusted).
     pub fn insert(&mut self, rel: &str, stamp: Stamp, skeleton: Vec<u8>, now: SystemTime) {
         let stored = self
-            .slot(rel)
-            .is_some_and(|s| s.stamp == stamp && self.stored[s.skeleton.clone()] == skeleton);
+            .location(rel)
+            .and_then(|at| self.entry(at.0))
+            .is_some_and(|e| e.stamp == stamp && e.skeleton == skeleton.as_slice());
         if !stamp.settled(now) || stored {
             return;
         }
@@ -227,13 +286,20 @@ impl Index {
         self.changed = true;
     }
 
-    /// Forgets the files `keep` says no (deleted ones, or ones no collection holds any more).
-    /// The stored files are asked first, in increasing order, then those made in this run.
+    /// Forgets the files `keep` says no (deleted ones, or ones no collection holds any more),
+    /// and entries whose record is broken. The stored files are asked first, in increasing
+    /// order, then those made in this run.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        for slot in &mut self.slots {
-            let rel = std::str::from_utf8(&self.stored[slot.rel.clone()]).unwrap_or_default();
-            if slot.kept && !keep(rel) {
-                slot.kept = false;
+        for at in 0..self.count {
+            if self.is_forgotten(at) {
+                continue;
+            }
+            let rel = self.entry(at).and_then(|e| std::str::from_utf8(e.rel).ok());
+            if !rel.is_some_and(&mut keep) {
+                if self.forgotten.is_empty() {
+                    self.forgotten = vec![false; self.count];
+                }
+                self.forgotten[at] = true;
                 self.changed = true;
             }
         }
@@ -247,29 +313,26 @@ impl Index {
         if !self.changed {
             return Ok(());
         }
-        let mut entries: Vec<(&[u8], Stamp, &[u8])> = self
+        let mut entries: Vec<Entry<'_>> = self
             .fresh
             .iter()
-            .map(|(rel, (stamp, skeleton))| (rel.as_bytes(), *stamp, skeleton.as_slice()))
+            .map(|(rel, (stamp, skeleton))| Entry {
+                rel: rel.as_bytes(),
+                stamp: *stamp,
+                skeleton,
+            })
             .collect();
-        for slot in self.slots.iter().filter(|s| s.kept) {
-            let rel = &self.stored[slot.rel.clone()];
-            let fresh = std::str::from_utf8(rel).is_ok_and(|r| self.fresh.contains_key(r));
+        for at in (0..self.count).filter(|&at| !self.is_forgotten(at)) {
+            let Some(entry) = self.entry(at) else {
+                continue;
+            };
+            let fresh = std::str::from_utf8(entry.rel).is_ok_and(|r| self.fresh.contains_key(r));
             if !fresh {
-                entries.push((rel, slot.stamp, &self.stored[slot.skeleton.clone()]));
+                entries.push(entry);
             }
         }
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        let mut out = Writer(Vec::with_capacity(MAGIC.len() + self.stored.len()));
-        out.0.extend_from_slice(MAGIC);
-        out.bytes(self.key.as_bytes());
-        out.u64(entries.len() as u64);
-        for (rel, stamp, skeleton) in entries {
-            out.bytes(rel);
-            stamp.write(&mut out);
-            out.bytes(skeleton);
-        }
-        crate::cache_dir::write(&self.dir, FILE_NAME, &out.0)
+        entries.sort_by(|a, b| a.rel.cmp(b.rel));
+        crate::cache_dir::write(&self.dir, FILE_NAME, &encode(&self.key, &entries))
     }
 }
 
@@ -308,34 +371,53 @@ pub fn patterns(regexes: &[BodyRegex]) -> Vec<Arc<str>> {
     regexes.iter().map(|r| Arc::from(r.as_str())).collect()
 }
 
-/// The entries of what [`Index::save`] wrote; `None` for anything else (or out of order).
-fn decode(bytes: &[u8], key: &str) -> Option<Vec<Slot>> {
+/// The index file for `entries` (sorted by path): the header, the table of records, the
+/// paths, the skeletons.
+fn encode(key: &str, entries: &[Entry<'_>]) -> Vec<u8> {
+    let header = MAGIC.len() + 8 + key.len() + 8;
+    let paths: usize = entries.iter().map(|e| e.rel.len()).sum();
+    let skeletons: usize = entries.iter().map(|e| e.skeleton.len()).sum();
+    let mut out = Writer(Vec::with_capacity(
+        header + entries.len() * RECORD + paths + skeletons,
+    ));
+    out.0.extend_from_slice(MAGIC);
+    out.bytes(key.as_bytes());
+    out.u64(entries.len() as u64);
+    let mut path_at = header + entries.len() * RECORD;
+    let mut skeleton_at = path_at + paths;
+    for entry in entries {
+        for (at, len) in [
+            (&mut path_at, entry.rel.len()),
+            (&mut skeleton_at, entry.skeleton.len()),
+        ] {
+            out.u64(*at as u64);
+            *at += len;
+            out.u64(*at as u64);
+        }
+        out.u64(entry.stamp.size);
+        out.u64(entry.stamp.inode);
+        out.u64(entry.stamp.modified_ns as u64);
+        out.u64(entry.stamp.changed_ns as u64);
+    }
+    for entry in entries {
+        out.0.extend_from_slice(entry.rel);
+    }
+    for entry in entries {
+        out.0.extend_from_slice(entry.skeleton);
+    }
+    out.0
+}
+
+/// Where the table of an index file for `key` starts, and its records; `None` for anything
+/// else, or a table longer than the file.
+fn table(bytes: &[u8], key: &str) -> Option<(usize, usize)> {
     let mut input = Reader(bytes.strip_prefix(MAGIC)?);
     if input.bytes()? != key.as_bytes() {
         return None;
     }
-    let count = input.count()?;
-    let offset = |part: &[u8]| part.as_ptr() as usize - bytes.as_ptr() as usize;
-    let range = |part: &[u8]| offset(part)..offset(part) + part.len();
-    let mut slots: Vec<Slot> = Vec::with_capacity(count);
-    for _ in 0..count {
-        let rel = range(input.bytes()?);
-        let stamp = Stamp::read(&mut input)?;
-        let skeleton = range(input.bytes()?);
-        if slots
-            .last()
-            .is_some_and(|last| bytes[last.rel.clone()] >= bytes[rel.clone()])
-        {
-            return None;
-        }
-        slots.push(Slot {
-            rel,
-            stamp,
-            skeleton,
-            kept: true,
-        });
-    }
-    input.0.is_empty().then_some(slots)
+    let count = usize::try_from(input.u64()?).ok()?;
+    let start = bytes.len() - input.0.len();
+    (count.checked_mul(RECORD)? <= input.0.len()).then_some((start, count))
 }
 
 #[cfg(test)]
@@ -408,8 +490,8 @@ mod tests {
                     regex::Regex::new("第(?P<n>[0-9]+)期").unwrap()
                 )]
             )
-            .slots
-            .is_empty(),
+            .count
+                == 0,
             "other regexes start empty"
         );
     }
@@ -495,20 +577,44 @@ mod tests {
     }
 
     #[test]
-    fn a_truncated_or_corrupt_file_is_an_empty_index() {
+    fn a_file_cut_short_or_corrupt_serves_whole_entries_or_none() {
         let dir = tempfile::tempdir().unwrap();
         let mut index = Index::open(dir.path(), &[]);
         index.insert("a.md", stamp(10), stored("t"), SystemTime::now());
+        index.insert("b.md", stamp(10), stored("u"), SystemTime::now());
         index.save().unwrap();
-        let bytes = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
-        let key = key(&[]);
-        assert!(decode(&bytes, &key).is_some());
+        let path = dir.path().join(FILE_NAME);
+        let bytes = std::fs::read(&path).unwrap();
+        let served = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            let index = Index::open(dir.path(), &[]);
+            let get = |rel| title(index.post(rel, &stamp(10)));
+            (get("a.md"), get("b.md"))
+        };
+        let both = (Some("t".to_owned()), Some("u".to_owned()));
+        assert_eq!(served(&bytes), both);
         for cut in 0..bytes.len() {
-            assert!(decode(&bytes[..cut], &key).is_none(), "cut at {cut}");
+            let (a, b) = served(&bytes[..cut]);
+            assert!(a.is_none() || a == both.0, "cut at {cut}");
+            // Its skeleton lies last: any cut loses it.
+            assert_eq!(b, None, "cut at {cut}");
         }
+        let table = MAGIC.len() + 8 + key(&[]).len() + 8;
         let mut huge_count = bytes.clone();
-        let at = MAGIC.len() + 8 + key.len();
-        huge_count[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(decode(&huge_count, &key).is_none());
+        huge_count[table - 8..table].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(served(&huge_count), (None, None));
+        // A record whose path, or skeleton, lies outside the file or ends before it starts.
+        for word in [1, 2, 3] {
+            for value in [u64::MAX, bytes.len() as u64 + 1, 0] {
+                let mut broken = bytes.clone();
+                let at = table + word * 8;
+                broken[at..at + 8].copy_from_slice(&value.to_le_bytes());
+                assert_eq!(
+                    served(&broken),
+                    (None, both.1.clone()),
+                    "word {word}: {value}"
+                );
+            }
+        }
     }
 }
