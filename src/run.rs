@@ -124,6 +124,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
                 match Settings::of_project(project, &selection, listings.as_mut()) {
                     Ok(settings) => entry.insert(ProjectRun {
                         settings,
+                        cache_dir,
                         listings: listings.map(Mutex::new),
                         paths: Vec::new(),
                     }),
@@ -143,17 +144,17 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     let mut converged = true;
     for ProjectRun {
         settings,
+        cache_dir,
         listings,
         paths,
     } in projects.values()
     {
-        let cache_dir = (!args.no_cache).then(|| cache_dir(args, &settings.root));
         let network = network_checker(args, settings, cache_dir.as_deref());
         let request = Request {
             paths: (stdin.is_none() && !starts_are_cwd(&starts, &cwd)).then(|| paths.clone()),
             stdin: stdin.clone(),
             checker: network.as_ref().map(|c| c as &dyn Checker),
-            index_dir: cache_dir,
+            index_dir: cache_dir.clone(),
             listings: listings.as_ref(),
             ..Request::new(settings)
         };
@@ -264,10 +265,12 @@ fn network_checker(
     Some(CachedChecker::new(cache, http))
 }
 
-/// One project of a `check`: its settings, the folder listings its collections were detected
-/// from (its walk reads them next), and the paths given in it.
+/// One project of a `check`: its settings, its cache folder (`None`: `--no-cache`), the folder
+/// listings its collections were detected from (its walk reads them next), and the paths given
+/// in it.
 struct ProjectRun {
     settings: Settings,
+    cache_dir: Option<PathBuf>,
     listings: Option<Mutex<Listings>>,
     paths: Vec<PathBuf>,
 }

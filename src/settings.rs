@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::discover::Globs;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use regex::Regex;
@@ -16,7 +15,7 @@ use crate::config::{
     self, CollectionConfig, Config, ConfigError, NetworkConfig, RuleConfig, SeriesConfig,
 };
 use crate::diagnostic::{Level, Severity, Span};
-use crate::discover;
+use crate::discover::{self, Globs};
 use crate::index::listings::Listings;
 use crate::net::http::HttpOptions;
 use crate::rules;

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 use std::time::SystemTime;
 
-use crate::series::BodyRegex;
 use rayon::prelude::*;
 
 use super::{BodyPass, BodyPhase, Request};
@@ -15,6 +14,7 @@ use crate::discover;
 use crate::index::listings::Listings;
 use crate::index::{self, Index, Location, Stamp, skeleton};
 use crate::post::{Depth, Post};
+use crate::series::BodyRegex;
 use crate::settings::{CollectionSettings, Settings};
 
 /// Finds, reads and parses the posts of every collection involved in the request.
@@ -89,8 +89,7 @@ pub(crate) fn load_with(
     let regexes = index::series_regexes(settings);
     let patterns = index::patterns(&regexes);
     // A whole-project run asks for every post: no post would come from the index (its folders
-    // are listed from the cache all the same). Opening it reads no entry: it was read on
-    // another thread while the folders were walked until that was the longer part.
+    // are listed from the cache all the same). Opening the index reads no entry.
     let mut index = request
         .index_dir
         .as_deref()
