@@ -48,14 +48,19 @@ fn stored(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
 }
 
-/// A newsletter collection of letters 1 to 3, and `extra` files.
-fn three_letters(extra: &[(&str, &str)]) -> tempfile::TempDir {
-    let letters: Vec<(String, String)> = (1..=3)
+/// Letters 1 to 3 of `src/data/newsletter`: (path, text).
+fn letters_one_to_three() -> Vec<(String, String)> {
+    (1..=3)
         .map(|n| {
             let path = format!("src/data/newsletter/newsletter-{n}.md");
             (path, letter(n, &format!("newsletter-{n}")))
         })
-        .collect();
+        .collect()
+}
+
+/// A newsletter collection of letters 1 to 3, and `extra` files.
+fn three_letters(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let letters = letters_one_to_three();
     let mut files = vec![("postlint.toml", NEWSLETTER_CONFIG)];
     files.extend(
         letters
@@ -411,12 +416,7 @@ fn a_deleted_file_is_forgotten_whatever_folder_its_collection_starts_from() {
 fn collections_are_detected_from_the_folder_listings_the_walk_reads() {
     let post =
         "---\ntitle: A post\ndescription: d\npubDatetime: 2024-01-01T00:00:00Z\n---\n\nText.\n";
-    let letters: Vec<(String, String)> = (1..=3)
-        .map(|n| {
-            let path = format!("src/data/newsletter/newsletter-{n}.md");
-            (path, letter(n, &format!("newsletter-{n}")))
-        })
-        .collect();
+    let letters = letters_one_to_three();
     let mut files = vec![("src/data/blog/a-post.md", post)];
     files.extend(letters.iter().map(|(p, t)| (p.as_str(), t.as_str())));
     let dir = blog(&files);
