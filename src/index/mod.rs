@@ -170,7 +170,7 @@ impl Index {
     /// The entry at `at` as its record says; `None` when the record points outside the file
     /// (a file cut short or planted: its entries are not served).
     fn entry(&self, at: usize) -> Option<Entry<'_>> {
-        let start = self.table + at.checked_mul(RECORD)?;
+        let start = self.table.checked_add(at.checked_mul(RECORD)?)?;
         let record = self.stored.get(start..start.checked_add(RECORD)?)?;
         let word = |i: usize| {
             let mut bytes = [0; 8];
