@@ -5,7 +5,7 @@ use std::collections::btree_map::Entry;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::cache_dir::NAME as CACHE_DIR;
 use crate::cli::{CacheAction, CheckArgs, Cli, Command, NetworkMode, SeriesArgs, SeriesFormat};
@@ -114,18 +114,36 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     };
     // Settings are built once per project, however many of its files are given.
     let mut projects: BTreeMap<PathBuf, ProjectRun> = BTreeMap::new();
+    let mut opened: Vec<(PathBuf, Arc<Mutex<Listings>>)> = Vec::new();
     for start in &starts {
         let project = Project::of(start, args.config.as_deref());
         let run = match projects.entry(project.key()) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
                 let cache_dir = (!args.no_cache).then(|| cache_dir(args, &project.root()));
-                let mut listings = cache_dir.as_deref().map(Listings::open);
-                match Settings::of_project(project, &selection, listings.as_mut()) {
+                // Projects sharing a cache folder (`--cache-dir`) share its listings: each
+                // would otherwise save over what the other saved.
+                let listings = cache_dir.as_ref().map(|dir| {
+                    let shared = opened.iter().find(|(opened, _)| opened == dir);
+                    match shared {
+                        Some((_, listings)) => Arc::clone(listings),
+                        None => {
+                            let listings = Arc::new(Mutex::new(Listings::open(dir)));
+                            opened.push((dir.clone(), Arc::clone(&listings)));
+                            listings
+                        }
+                    }
+                });
+                let mut detecting = listings
+                    .as_ref()
+                    .map(|l| l.lock().unwrap_or_else(PoisonError::into_inner));
+                let settings = Settings::of_project(project, &selection, detecting.as_deref_mut());
+                drop(detecting);
+                match settings {
                     Ok(settings) => entry.insert(ProjectRun {
                         settings,
                         cache_dir,
-                        listings: listings.map(Mutex::new),
+                        listings,
                         paths: Vec::new(),
                     }),
                     Err(e) => {
@@ -155,7 +173,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
             stdin: stdin.clone(),
             checker: network.as_ref().map(|c| c as &dyn Checker),
             index_dir: cache_dir.clone(),
-            listings: listings.as_ref(),
+            listings: listings.as_deref(),
             ..Request::new(settings)
         };
         let part = if fixing {
@@ -271,7 +289,7 @@ fn network_checker(
 struct ProjectRun {
     settings: Settings,
     cache_dir: Option<PathBuf>,
-    listings: Option<Mutex<Listings>>,
+    listings: Option<Arc<Mutex<Listings>>>,
     paths: Vec<PathBuf>,
 }
 

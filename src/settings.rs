@@ -129,7 +129,7 @@ impl CollectionSettings {
             .map(|p| discover::literal_prefix(p))
     }
 
-    /// Whether a path relative to the project root belongs here.
+    /// Whether a `/`-separated path relative to the project root belongs here.
     pub fn contains(&self, rel: &str) -> bool {
         self.include.is_match(rel) && !self.exclude.is_match(rel)
     }
@@ -399,7 +399,8 @@ impl Settings {
         self.explicit.contains(rule)
     }
 
-    /// Whether a path relative to the root is excluded by the config, even when passed explicitly.
+    /// Whether a `/`-separated path relative to the root is excluded by the config, even when
+    /// passed explicitly.
     pub fn is_excluded(&self, rel: &str) -> bool {
         self.exclude.is_match(rel)
     }
@@ -752,9 +753,7 @@ impl Project {
     pub fn key(&self) -> PathBuf {
         match self {
             Project::Config(path) => path.clone(),
-            Project::Detected(root) => {
-                display_root(root, &std::env::current_dir().unwrap_or_default())
-            }
+            Project::Detected(_) => self.root(),
         }
     }
 }

@@ -432,3 +432,36 @@ fn collections_are_detected_from_the_folder_listings_the_walk_reads() {
         assert!(listings.contains(path.to_str().unwrap()), "{folder}");
     }
 }
+
+#[test]
+fn projects_sharing_a_cache_folder_keep_each_others_listings() {
+    let sites = tempfile::tempdir().unwrap();
+    for site in ["a", "b"] {
+        for (path, text) in letters_one_to_three() {
+            let path = sites.path().join(site).join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+    // Folders changed in the last two seconds are never stored.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let cache = sites.path().join("shared-cache");
+    stdout_of(
+        sites.path(),
+        &[
+            "check",
+            "--offline",
+            "--cache-dir",
+            "shared-cache",
+            "a",
+            "b",
+        ],
+        0,
+    );
+    let listings = stored(&cache.join("folder-listings"));
+    let real = sites.path().canonicalize().unwrap();
+    for site in ["a", "b"] {
+        let folder = real.join(site).join("src/data/newsletter");
+        assert!(listings.contains(folder.to_str().unwrap()), "{site}");
+    }
+}

@@ -104,12 +104,12 @@ pub(crate) fn load_with(
         .flatten();
     let listings = opened.as_deref_mut().or(own.as_mut());
     let mut walked = walk(settings, &root, requested.as_ref(), &rel, listings);
-    if let Some(listings) = opened.as_deref().or(own.as_ref()) {
+    if let Some(listings) = opened.as_deref_mut().or(own.as_mut()) {
         // Listings only save time, as the index does.
         let _ = listings.save();
     }
 
-    crate::timings::mark("walked the collections (and read the outline index)");
+    crate::timings::mark("opened the outline index, walked the collections");
     // An unsaved buffer outside every collection is still linted, on its own.
     let mut extra: Option<CollectionSettings> = None;
     let mut unsaved_only = None;

@@ -7,7 +7,8 @@
 //! do) and on the ignore files the walker reads: `.gitignore`, `.ignore` and
 //! `.git/info/exclude` in those folders and in every parent folder, and git's global excludes
 //! file. Each is stored with its [`Stamp`] (or as absent); a listing is reused only while every
-//! stamp is the same, and from the same working folder (git's global excludes are matched
+//! stamp is the same (checked once per run: settings detection and the walk ask for the same
+//! folders), and from the same working folder (git's global excludes are matched
 //! against paths relative to it). As for the outline index, nothing changed in the seconds
 //! before the walk began is stored, so a change within one timestamp tick cannot go unnoticed,
 //! and neither is a walk that met an error.
@@ -26,8 +27,9 @@ const FILE_NAME: &str = "folder-listings";
 /// Bumped whenever what a walk finds changes (the walker's settings, `discover::is_markdown`):
 /// the key holds only postlint's version.
 const MAGIC: &[u8] = b"postlint folder listings v2\n";
-/// Listings kept at most (the folders of the last runs' collections).
-const MAX_LISTINGS: usize = 64;
+/// Listings kept at most (the folders of the last runs' collections, and every `src/data`
+/// folder detection asked about).
+const MAX_LISTINGS: usize = 256;
 /// The ignore files a folder's walk reads, in it and in each of its parents.
 const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
 
@@ -43,6 +45,9 @@ struct Listing {
     files: Vec<PathBuf>,
     /// Looked up (found current) or made in this run (kept first when there are too many).
     used: bool,
+    /// Written by [`Listings::save`]: not a walk made a moment after a change, or one that met an
+    /// error (used in this run only).
+    saved: bool,
 }
 
 pub struct Listings {
@@ -123,32 +128,52 @@ impl Listings {
                     watched,
                     files: relative,
                     used: true,
+                    saved: true,
                 };
                 self.changed = true;
                 let stored = self.stored.entry(folder.to_owned()).insert_entry(listing);
                 Some(Cow::Borrowed(&stored.into_mut().files))
             }
-            // Something changed a moment ago, or the walk met an error: walk again next time.
+            // Something changed a moment ago, or the walk met an error: the walk serves this
+            // run (detection, then the collection's walk), and the folder is walked again next
+            // time.
             (_, relative) => {
-                self.changed |= self.stored.remove(folder).is_some();
-                Some(Cow::Owned(relative.unwrap_or(walk.files)))
+                let listing = Listing {
+                    global,
+                    cwd,
+                    watched: Vec::new(),
+                    files: relative.unwrap_or(walk.files),
+                    used: true,
+                    saved: false,
+                };
+                let stored = self.stored.entry(folder.to_owned());
+                if let std::collections::hash_map::Entry::Occupied(previous) = &stored {
+                    self.changed |= previous.get().saved;
+                }
+                Some(Cow::Borrowed(
+                    &stored.insert_entry(listing).into_mut().files,
+                ))
             }
         }
     }
 
-    /// Writes the listings if they changed, through a temporary file and a rename.
-    pub fn save(&self) -> std::io::Result<()> {
+    /// Writes the listings if they changed since read or last written, through a temporary file
+    /// and a rename.
+    pub fn save(&mut self) -> std::io::Result<()> {
         if !self.changed {
             return Ok(());
         }
-        let mut kept: Vec<(&PathBuf, &Listing)> = self.stored.iter().collect();
+        let mut kept: Vec<(&PathBuf, &Listing)> =
+            self.stored.iter().filter(|(_, l)| l.saved).collect();
         // The listings of this run first, then by folder: the same bytes for the same listings.
         kept.sort_by(|a, b| b.1.used.cmp(&a.1.used).then_with(|| a.0.cmp(b.0)));
         kept.truncate(MAX_LISTINGS);
-        match encode(&kept) {
-            Some(bytes) => crate::cache_dir::write(&self.dir, FILE_NAME, &bytes),
-            None => Ok(()),
+        if let Some(bytes) = encode(&kept) {
+            crate::cache_dir::write(&self.dir, FILE_NAME, &bytes)?;
         }
+        // Saved once per run however many walks ask (`--fix` lints again and again).
+        self.changed = false;
+        Ok(())
     }
 }
 
@@ -303,10 +328,7 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
         }
         // Only plain names below the folder: a planted file cannot send the walk elsewhere.
         // (Checked on the bytes: taking each path apart cost as much as the rest of reading.)
-        let below = |name: &&[u8]| {
-            name.split(|&b| b == b'/')
-                .all(|part| !matches!(part, b"" | b"." | b".."))
-        };
+        let below = |name: &&[u8]| discover::is_plain_bytes(name);
         let files = (0..input.count()?)
             .map(|_| input.bytes().filter(below).map(path_of))
             .collect::<Option<Vec<PathBuf>>>()?;
@@ -316,6 +338,7 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, Listing>> {
             watched,
             files,
             used: false,
+            saved: true,
         };
         listings.insert(folder, listing);
     }
@@ -498,6 +521,29 @@ mod tests {
         assert_eq!(list_again(&blog.cache, &blog.folder, now).1, 1);
         assert_eq!(list_again(&blog.cache, &blog.folder, now).1, 1);
         assert!(!blog.cache.join(FILE_NAME).exists());
+        // Within one run, the walk serves every ask (detection, then the collection's walk).
+        let mut listings = Listings::open(&blog.cache);
+        for _ in 0..2 {
+            let files = listings.markdown_files_at(&blog.folder, now).unwrap();
+            assert_eq!(names(&files, Path::new("")), ["2024/b.md", "a.md"]);
+        }
+        assert_eq!(listings.walks, 1);
+        listings.save().unwrap();
+        assert!(!blog.cache.join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn listings_are_written_once_however_often_they_are_saved() {
+        let blog = blog();
+        let mut listings = Listings::open(&blog.cache);
+        listings.markdown_files_at(&blog.folder, blog.now).unwrap();
+        listings.save().unwrap();
+        let file = blog.cache.join(FILE_NAME);
+        fs::remove_file(&file).unwrap();
+        // Nothing changed since: `--fix` lints round after round with one value.
+        listings.markdown_files_at(&blog.folder, blog.now).unwrap();
+        listings.save().unwrap();
+        assert!(!file.exists());
     }
 
     #[test]
@@ -544,6 +590,7 @@ mod tests {
             watched: Vec::new(),
             files: vec![PathBuf::from("planted.md")],
             used: false,
+            saved: true,
         };
         let bytes = encode(&[(&blog.folder, &planted)]).unwrap();
         crate::cache_dir::write(&blog.cache, FILE_NAME, &bytes).unwrap();

@@ -10,7 +10,8 @@
 //!
 //! The file holds a table of fixed-size records sorted by path, then the paths, then the
 //! skeletons: opening it reads no entry, and an entry whose record points outside the file
-//! (a file cut short) is not served.
+//! (a file cut short) is not served. A file out of order (never written so) is not refused:
+//! its entries may be missed, never served for another path or stamp.
 
 pub mod listings;
 pub(crate) mod skeleton;
@@ -120,6 +121,13 @@ pub struct Location(usize);
 /// and end of each), and its stamp, eight little-endian `u64`s.
 const RECORD: usize = 64;
 
+/// Word `i` (of eight) of a record.
+fn word(record: &[u8; RECORD], i: usize) -> u64 {
+    let mut bytes = [0; 8];
+    bytes.copy_from_slice(&record[i * 8..i * 8 + 8]);
+    u64::from_le_bytes(bytes)
+}
+
 /// One entry of the file read, as its record says.
 struct Entry<'a> {
     rel: &'a [u8],
@@ -170,35 +178,41 @@ impl Index {
     /// The entry at `at` as its record says; `None` when the record points outside the file
     /// (a file cut short or planted: its entries are not served).
     fn entry(&self, at: usize) -> Option<Entry<'_>> {
-        let start = self.table.checked_add(at.checked_mul(RECORD)?)?;
-        let record = self.stored.get(start..start.checked_add(RECORD)?)?;
-        let word = |i: usize| {
-            let mut bytes = [0; 8];
-            bytes.copy_from_slice(&record[i * 8..i * 8 + 8]);
-            u64::from_le_bytes(bytes)
-        };
-        let part = |i: usize| {
-            let (start, end) = (
-                usize::try_from(word(i)).ok()?,
-                usize::try_from(word(i + 1)).ok()?,
-            );
-            self.stored.get(start..end)
-        };
+        let record = self.record(at)?;
         Some(Entry {
-            rel: part(0)?,
-            skeleton: part(2)?,
+            rel: self.part(record, 0)?,
+            skeleton: self.part(record, 2)?,
             stamp: Stamp {
-                size: word(4),
-                inode: word(5),
-                modified_ns: word(6) as i64,
-                changed_ns: word(7) as i64,
+                size: word(record, 4),
+                inode: word(record, 5),
+                modified_ns: word(record, 6) as i64,
+                changed_ns: word(record, 7) as i64,
             },
         })
     }
 
-    /// The path of the entry at `at` (empty when its record is broken).
+    /// The record of the entry at `at`.
+    fn record(&self, at: usize) -> Option<&[u8; RECORD]> {
+        let start = self.table.checked_add(at.checked_mul(RECORD)?)?;
+        self.stored
+            .get(start..start.checked_add(RECORD)?)?
+            .try_into()
+            .ok()
+    }
+
+    /// The bytes from word `i` to word `i + 1` of `record` say.
+    fn part(&self, record: &[u8; RECORD], i: usize) -> Option<&[u8]> {
+        let start = usize::try_from(word(record, i)).ok()?;
+        let end = usize::try_from(word(record, i + 1)).ok()?;
+        self.stored.get(start..end)
+    }
+
+    /// The path of the entry at `at` (empty when its record points outside the file). Only the
+    /// path is read: a file cut short in its skeletons still keeps its paths in order.
     fn rel_at(&self, at: usize) -> &[u8] {
-        self.entry(at).map_or(&[], |e| e.rel)
+        self.record(at)
+            .and_then(|record| self.part(record, 0))
+            .unwrap_or_default()
     }
 
     fn is_forgotten(&self, at: usize) -> bool {
@@ -593,6 +607,8 @@ mod tests {
         };
         let both = (Some("t".to_owned()), Some("u".to_owned()));
         assert_eq!(served(&bytes), both);
+        // Cut in the last skeleton: the other entry is whole, and found.
+        assert_eq!(served(&bytes[..bytes.len() - 1]), (both.0.clone(), None));
         for cut in 0..bytes.len() {
             let (a, b) = served(&bytes[..cut]);
             assert!(a.is_none() || a == both.0, "cut at {cut}");
