@@ -41,36 +41,29 @@ pub fn last_name(path: &Path) -> &[u8] {
 /// `FOLDER/**/*.{EXT,EXT}` (detected collections, and most configured ones) by hand: a walk
 /// matches every file it lists, and globset runs a regex for those.
 #[derive(Clone, Debug)]
-pub struct Globs {
-    set: GlobSet,
-    /// Each glob as the files it matches, when all have that shape.
-    by_hand: Option<Vec<FilesBelow>>,
+pub enum Globs {
+    /// Each glob as the files it matches (not compiled: a regex each, built on every save).
+    ByHand(Vec<FilesBelow>),
+    Set(GlobSet),
 }
 
 impl Globs {
     pub fn new(patterns: &[String]) -> Result<Globs, String> {
-        let by_hand: Option<Vec<FilesBelow>> =
-            patterns.iter().map(|p| FilesBelow::parse(p)).collect();
-        // Globs matched by hand are not compiled (a regex each, built on every save).
-        let set = match by_hand {
-            Some(_) => GlobSet::empty(),
-            None => glob_set(patterns)?,
-        };
-        Ok(Globs { set, by_hand })
+        match patterns.iter().map(|p| FilesBelow::parse(p)).collect() {
+            Some(by_hand) => Ok(Globs::ByHand(by_hand)),
+            None => glob_set(patterns).map(Globs::Set),
+        }
     }
 
     pub fn empty() -> Globs {
-        Globs {
-            set: GlobSet::empty(),
-            by_hand: Some(Vec::new()),
-        }
+        Globs::ByHand(Vec::new())
     }
 
     /// Whether a `/`-separated path relative to the project root matches any of the globs.
     pub fn is_match(&self, rel: &str) -> bool {
-        match &self.by_hand {
-            Some(globs) => globs.iter().any(|glob| glob.matches(rel)),
-            None => self.set.is_match(rel),
+        match self {
+            Globs::ByHand(globs) => globs.iter().any(|glob| glob.matches(rel)),
+            Globs::Set(set) => set.is_match(rel),
         }
     }
 }
@@ -78,7 +71,7 @@ impl Globs {
 /// The files `FOLDER/**/*.EXT` matches with globset's default options (`*` matches `/` too):
 /// the paths that start with `FOLDER/` and end with `.EXT`, one of its extensions.
 #[derive(Clone, Debug, PartialEq)]
-struct FilesBelow {
+pub struct FilesBelow {
     /// With its `/`; empty for `**/*.EXT`.
     folder: String,
     /// Each with its `.`.

@@ -1,7 +1,6 @@
 //! `postlint` subcommands: turn parsed arguments into work, output and an exit code.
 
 use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -114,45 +113,42 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
     };
     // Settings are built once per project, however many of its files are given.
     let mut projects: BTreeMap<PathBuf, ProjectRun> = BTreeMap::new();
-    let mut opened: Vec<(PathBuf, Arc<Mutex<Listings>>)> = Vec::new();
     for start in &starts {
         let project = Project::of(start, args.config.as_deref());
-        let run = match projects.entry(project.key()) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => {
-                let cache_dir = (!args.no_cache).then(|| cache_dir(args, &project.root()));
-                // Projects sharing a cache folder (`--cache-dir`) share its listings: each
-                // would otherwise save over what the other saved.
-                let listings = cache_dir.as_ref().map(|dir| {
-                    let shared = opened.iter().find(|(opened, _)| opened == dir);
-                    match shared {
-                        Some((_, listings)) => Arc::clone(listings),
-                        None => {
-                            let listings = Arc::new(Mutex::new(Listings::open(dir)));
-                            opened.push((dir.clone(), Arc::clone(&listings)));
-                            listings
-                        }
-                    }
-                });
-                let mut detecting = listings
-                    .as_ref()
-                    .map(|l| l.lock().unwrap_or_else(PoisonError::into_inner));
-                let settings = Settings::of_project(project, &selection, detecting.as_deref_mut());
-                drop(detecting);
-                match settings {
-                    Ok(settings) => entry.insert(ProjectRun {
+        let key = project.key();
+        if !projects.contains_key(&key) {
+            let cache_dir = (!args.no_cache).then(|| cache_dir(args, &project.root()));
+            // Projects sharing a cache folder (`--cache-dir`) share its listings: each would
+            // otherwise save over what the other saved.
+            let listings = cache_dir.as_ref().map(|dir| {
+                projects
+                    .values()
+                    .find(|run| run.cache_dir.as_ref() == Some(dir))
+                    .and_then(|run| run.listings.clone())
+                    .unwrap_or_else(|| Arc::new(Mutex::new(Listings::open(dir))))
+            });
+            let mut detecting = listings
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(PoisonError::into_inner));
+            let settings = Settings::of_project(project, &selection, detecting.as_deref_mut());
+            drop(detecting);
+            match settings {
+                Ok(settings) => projects.insert(
+                    key.clone(),
+                    ProjectRun {
                         settings,
                         cache_dir,
                         listings,
                         paths: Vec::new(),
-                    }),
-                    Err(e) => {
-                        print_config_error(&e, color(args));
-                        return Ok(EXIT_FAILURE);
-                    }
+                    },
+                ),
+                Err(e) => {
+                    print_config_error(&e, color(args));
+                    return Ok(EXIT_FAILURE);
                 }
-            }
-        };
+            };
+        }
+        let run = projects.get_mut(&key).expect("inserted above");
         run.paths.push(cwd.join(start));
     }
 

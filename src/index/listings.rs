@@ -13,7 +13,6 @@
 //! before the walk began is stored, so a change within one timestamp tick cannot go unnoticed,
 //! and neither is a walk that met an error.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -82,12 +81,12 @@ impl Listings {
     /// nothing it depends on changed; `None` when `folder` is not a folder. Relative, as stored:
     /// the walk makes each file's path from its collection's folder instead of taking the whole
     /// path apart again. (A file the walker found outside the folder keeps its whole path.)
-    pub fn markdown_files(&mut self, folder: &Path) -> Option<Cow<'_, [PathBuf]>> {
+    pub fn markdown_files(&mut self, folder: &Path) -> Option<&[PathBuf]> {
         self.markdown_files_at(folder, SystemTime::now())
     }
 
     /// [`Listings::markdown_files`] for a walk starting at `now`.
-    fn markdown_files_at(&mut self, folder: &Path, now: SystemTime) -> Option<Cow<'_, [PathBuf]>> {
+    fn markdown_files_at(&mut self, folder: &Path, now: SystemTime) -> Option<&[PathBuf]> {
         if !folder.is_dir() {
             return None;
         }
@@ -107,7 +106,7 @@ impl Listings {
         if current {
             let listing = self.stored.get_mut(folder).expect("just looked up");
             listing.used = true;
-            return Some(Cow::Borrowed(&listing.files));
+            return Some(&listing.files);
         }
         self.walks += 1;
         let walk = discover::walk_folder(folder);
@@ -120,41 +119,24 @@ impl Listings {
             .complete
             .then(|| watched(folder, &walk.folders, global.as_deref(), now))
             .flatten();
-        match (watched, relative) {
-            (Some(watched), Some(relative)) => {
-                let listing = Listing {
-                    global,
-                    cwd,
-                    watched,
-                    files: relative,
-                    used: true,
-                    saved: true,
-                };
-                self.changed = true;
-                let stored = self.stored.entry(folder.to_owned()).insert_entry(listing);
-                Some(Cow::Borrowed(&stored.into_mut().files))
-            }
+        let (watched, files, saved) = match (watched, relative) {
+            (Some(watched), Some(relative)) => (watched, relative, true),
             // Something changed a moment ago, or the walk met an error: the walk serves this
             // run (detection, then the collection's walk), and the folder is walked again next
             // time.
-            (_, relative) => {
-                let listing = Listing {
-                    global,
-                    cwd,
-                    watched: Vec::new(),
-                    files: relative.unwrap_or(walk.files),
-                    used: true,
-                    saved: false,
-                };
-                let stored = self.stored.entry(folder.to_owned());
-                if let std::collections::hash_map::Entry::Occupied(previous) = &stored {
-                    self.changed |= previous.get().saved;
-                }
-                Some(Cow::Borrowed(
-                    &stored.insert_entry(listing).into_mut().files,
-                ))
-            }
-        }
+            (_, relative) => (Vec::new(), relative.unwrap_or(walk.files), false),
+        };
+        let listing = Listing {
+            global,
+            cwd,
+            watched,
+            files,
+            used: true,
+            saved,
+        };
+        let previous = self.stored.insert(folder.to_owned(), listing);
+        self.changed |= saved || previous.is_some_and(|p| p.saved);
+        Some(&self.stored[folder].files)
     }
 
     /// Writes the listings if they changed since read or last written, through a temporary file
@@ -457,7 +439,7 @@ mod tests {
         let mut listings = Listings::open(&blog.cache);
         let list = |listings: &mut Listings| {
             let files = listings.markdown_files_at(&blog.folder, blog.now).unwrap();
-            names(&files, Path::new(""))
+            names(files, Path::new(""))
         };
         assert_eq!(list(&mut listings), ["2024/b.md", "a.md"]);
         // Settings detection and the collection's walk ask for one folder in one run: the
@@ -525,7 +507,7 @@ mod tests {
         let mut listings = Listings::open(&blog.cache);
         for _ in 0..2 {
             let files = listings.markdown_files_at(&blog.folder, now).unwrap();
-            assert_eq!(names(&files, Path::new("")), ["2024/b.md", "a.md"]);
+            assert_eq!(names(files, Path::new("")), ["2024/b.md", "a.md"]);
         }
         assert_eq!(listings.walks, 1);
         listings.save().unwrap();
