@@ -178,8 +178,13 @@ pub fn preset_before_detection(configured: Option<Preset>) -> Preset {
 
 /// `postSlug` in more posts than `slug` means AstroPaper v3; otherwise v4/v5.
 fn detect_preset(posts: &[Post]) -> Preset {
-    let count = |key| posts.iter().filter(|p| p.field(key).is_some()).count();
-    if count("postSlug") > count("slug") {
+    // Both counted in one pass on every core: thousands of posts, each in its own memory.
+    let has = |post: &Post, key| usize::from(post.field(key).is_some());
+    let (post_slug, slug) = posts
+        .par_iter()
+        .map(|post| (has(post, "postSlug"), has(post, "slug")))
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if post_slug > slug {
         Preset::AstroPaperV3
     } else {
         Preset::AstroPaper

@@ -665,24 +665,28 @@ type Numbered = Vec<(usize, u64)>;
 /// A series found by looking at the posts: most greetings match `第 N 封信` (or `第 N 期`);
 /// a slug or file-name template joins when 80% of the numbered posts fit it.
 pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greetings)> {
-    // (posts numbered, greeting regex, (post index, number) of each, every post's match)
-    let mut best: Option<(usize, BodyRegex, Numbered, Vec<Option<NumberMatch>>)> = None;
-    for regex in BodyRegex::greetings() {
-        let matches: Vec<Option<NumberMatch>> =
-            posts.par_iter().map(|p| body_number(&regex, p)).collect();
-        let numbered: Numbered = matches
+    // Every greeting's match in each post, in one pass over the posts (a pass per greeting
+    // touched thousands of posts again).
+    let found: Vec<[Option<NumberMatch>; GREETINGS.len()]> = posts
+        .par_iter()
+        .map(|post| std::array::from_fn(|i| body_number(&BodyRegex::Greeting(i), post)))
+        .collect();
+    // (posts numbered, greeting, (post index, number) of each)
+    let mut best: Option<(usize, usize, Numbered)> = None;
+    for greeting in 0..GREETINGS.len() {
+        let numbered: Numbered = found
             .iter()
             .enumerate()
-            .filter_map(|(i, m)| m.as_ref()?.number.map(|n| (i, n)))
+            .filter_map(|(i, m)| m[greeting].as_ref()?.number.map(|n| (i, n)))
             .collect();
         if best
             .as_ref()
             .is_none_or(|(count, ..)| numbered.len() > *count)
         {
-            best = Some((numbered.len(), regex, numbered, matches));
+            best = Some((numbered.len(), greeting, numbered));
         }
     }
-    let (count, regex, numbered, matches) = best?;
+    let (count, greeting, numbered) = best?;
     if count < 3 || count * 2 <= posts.len() {
         return None;
     }
@@ -701,7 +705,7 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greet
         .iter()
         .map(|&(i, n)| (Some(posts[i].file_stem()), n))
         .collect();
-    let mut series = Series::declared(Some(regex));
+    let mut series = Series::declared(Some(BodyRegex::Greeting(greeting)));
     // Series start at 0 or 1: a first letter numbered 1 does not make 0 missing.
     series.start = numbered.iter().map(|&(_, n)| n).min().unwrap_or(0).min(1);
     series.slug =
@@ -710,12 +714,17 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greet
         common_template(&stems).and_then(|prefix| Template::new(&format!("{prefix}{{n}}.md")).ok());
     series.membership = Membership::Numbered;
     series.detected = true;
-    Some((series, Greetings(matches)))
+    Some((series, Greetings { found, greeting }))
 }
 
 /// The greeting of each post (by index) that detection found with the series' body regex: the
 /// series sources need not search the bodies again.
-pub struct Greetings(Vec<Option<NumberMatch>>);
+pub struct Greetings {
+    /// Each post's match of every built-in greeting.
+    found: Vec<[Option<NumberMatch>; GREETINGS.len()]>,
+    /// The series' greeting.
+    greeting: usize,
+}
 
 impl Series {
     /// [`Series::sources`] of the post at `index`, its greeting taken from `greetings`.
@@ -726,7 +735,10 @@ impl Series {
         slug_field: Option<&str>,
         greetings: &Greetings,
     ) -> Vec<Found> {
-        let greeting = greetings.0.get(index).cloned().flatten();
+        let greeting = greetings
+            .found
+            .get(index)
+            .and_then(|found| found[greetings.greeting].clone());
         self.sources_with_greeting(post, slug_field, greeting)
     }
 }

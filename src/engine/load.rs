@@ -128,13 +128,13 @@ pub(crate) fn load_with(
 
     let mut collections = Vec::new();
     let mut early = Vec::new();
-    let extra_files = vec![stdin_rel.clone().unwrap_or_default()];
+    let mut extra_files = vec![stdin_rel.clone().unwrap_or_default()];
     let groups = settings
         .collections
         .iter()
-        .zip(&walked.files)
+        .zip(&mut walked.files)
         .map(|(c, f)| (c.clone(), f))
-        .chain(extra.map(|c| (c, &extra_files)));
+        .chain(extra.map(|c| (c, &mut extra_files)));
     for (collection, files) in groups {
         if !files.iter().any(|f| is_requested(f)) {
             continue;
@@ -205,14 +205,20 @@ pub(crate) fn load_with(
         let mut flags = Vec::with_capacity(posts.len());
         let mut rels = Vec::with_capacity(posts.len());
         let mut bodies = Vec::with_capacity(posts.len());
-        for (result, rel) in loads.into_iter().zip(files.iter()) {
+        // The walk's paths move into the collection unless the index needs them below: copying
+        // thousands of paths was a serial step of every whole-blog run.
+        let files = match index {
+            Some(_) => files.clone(),
+            None => std::mem::take(files),
+        };
+        for (result, rel) in loads.into_iter().zip(files) {
             match result {
                 Ok(loaded) => {
                     if let (Some(index), Some((stamp, skeleton))) = (&mut index, loaded.fresh) {
-                        index.insert(rel, stamp, skeleton, now);
+                        index.insert(&rel, stamp, skeleton, now);
                     }
                     flags.push(loaded.requested);
-                    rels.push(rel.clone());
+                    rels.push(rel);
                     bodies.push(loaded.body);
                 }
                 Err(e) => errors.push(e),
@@ -388,12 +394,18 @@ fn walk(
         .collect();
     let mut files: Vec<Vec<String>> = vec![Vec::new(); settings.collections.len()];
     // A file found twice (by two collections, or two patterns of one) belongs to the first
-    // walk that found it; with one walk nothing can be found twice, and nothing is hashed.
-    let walks = (0..prefixes.len())
+    // walk that found it. Only walks of folders that hold one another can find a file twice:
+    // otherwise nothing is hashed (hashing a copy of every path was most of a whole-blog walk).
+    let folders: Vec<&PathBuf> = (0..prefixes.len())
         .filter(|&i| walked[i])
-        .map(|i| prefixes[i].len())
-        .sum::<usize>();
-    let mut seen = (walks > 1).then(HashSet::new);
+        .flat_map(|i| &prefixes[i])
+        .collect();
+    let nested = folders.iter().enumerate().any(|(i, a)| {
+        folders[i + 1..]
+            .iter()
+            .any(|b| a.starts_with(b) || b.starts_with(a))
+    });
+    let mut seen = nested.then(HashSet::new);
     for (index, collection) in settings.collections.iter().enumerate() {
         if !walked[index] {
             continue;
