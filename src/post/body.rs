@@ -212,11 +212,15 @@ pub fn parse(text: &str, start: usize) -> Body {
             }
             Event::End(TagEnd::Link | TagEnd::Image) => {
                 if let Some((mut link, text_end)) = open_links.pop() {
-                    link.url_span = match link.kind {
-                        LinkKind::Inline => {
+                    link.url_span = match (link.kind, &link.destination) {
+                        // The parser lent the destination as written: its place is known, and
+                        // scanning the text for it again was a twelfth of a whole-blog run's
+                        // instructions beyond the parse.
+                        (LinkKind::Inline, Destination::Written(written)) => *written,
+                        (LinkKind::Inline, _) => {
                             inline_destination(text, text_end, link.span).unwrap_or(link.span)
                         }
-                        LinkKind::Autolink | LinkKind::Email => {
+                        (LinkKind::Autolink | LinkKind::Email, _) => {
                             Span::new(link.span.start + 1, link.span.end - 1)
                         }
                         _ => link.span,
@@ -608,6 +612,55 @@ mod tests {
                 ("/p q.png", true),
             ]
         );
+    }
+
+    /// Pieces of inline links and of what surrounds them, for the property test below.
+    const LINK_PIECES: [&str; 22] = [
+        "[a](",
+        "](",
+        "[",
+        "]",
+        "(",
+        ")",
+        "<",
+        ">",
+        " ",
+        "\t",
+        "\n",
+        "\\",
+        "\\)",
+        "&amp;",
+        "\"t\"",
+        "'t'",
+        "https://a.b/c",
+        "x(y)z",
+        "图",
+        "`",
+        "![i](",
+        "%20",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        #[test]
+        fn a_destination_lent_by_the_parser_is_its_place_after_the_link_text(
+            pieces in proptest::collection::vec(proptest::sample::select(&LINK_PIECES[..]), 0..16),
+        ) {
+            let text = format!("前 {}\n", pieces.concat());
+            let start = "前 ".len();
+            for link in parse(&text, start).links.iter().filter(|l| l.kind == LinkKind::Inline) {
+                if let Destination::Written(written) = link.destination {
+                    // Right after the link text's `](` (and white space, or `<`), inside the
+                    // construct: where scanning the text finds a destination.
+                    let before = text[link.span.start..written.start].trim_end();
+                    let before = before.strip_suffix('<').unwrap_or(before).trim_end();
+                    proptest::prop_assert!(before.ends_with("]("), "{:?} {:?}", text, written);
+                    proptest::prop_assert!(written.end < link.span.end, "{:?}", text);
+                    proptest::prop_assert_eq!(link.url_span, written);
+                }
+            }
+        }
     }
 
     #[test]
