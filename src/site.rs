@@ -180,7 +180,7 @@ const WRONG_CASE_DEPTH: usize = 64;
 impl Disk {
     /// [`FileView::lookup`], `depth` folders below the path first asked about.
     fn lookup_below(&self, path: &Path, depth: usize) -> Lookup {
-        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        let (Some(parent), Some(name)) = parent_and_name(path) else {
             return if path.exists() {
                 Lookup::Found
             } else {
@@ -231,6 +231,29 @@ impl Disk {
     }
 }
 
+/// `path`'s [`Path::parent`] and [`Path::file_name`]: split at its last `/` when that gives
+/// them (nearly every image path of a post), which is much cheaper than parsing its components.
+fn parent_and_name(path: &Path) -> (Option<&Path>, Option<&OsStr>) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        if let Some(slash) = memchr::memrchr(b'/', bytes) {
+            let (folder, name) = (&bytes[..slash], &bytes[slash + 1..]);
+            let plain = |part: &[u8]| !matches!(part, b"" | b"." | b"..");
+            let last_folder =
+                &folder[folder.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1)..];
+            if plain(name) && plain(last_folder) {
+                return (
+                    Some(Path::new(OsStr::from_bytes(folder))),
+                    Some(OsStr::from_bytes(name)),
+                );
+            }
+        }
+    }
+    (path.parent(), path.file_name())
+}
+
 /// `name` in the listed folder `dir`: found as written (a link only when what it points to
 /// exists), else in another letter case, else missing.
 fn find(dir: &Path, listing: &Listing, name: &OsStr) -> Lookup {
@@ -248,6 +271,24 @@ fn find(dir: &Path, listing: &Listing, name: &OsStr) -> Lookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+
+        #[test]
+        fn a_path_splits_as_its_components_say(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&["a", "图", ".", "..", "/", "//", "b.png", ""][..]),
+                0..8,
+            ),
+        ) {
+            let path = Path::new(&parts.concat()).to_path_buf();
+            // As bytes: folders are cached by their path's bytes.
+            let (parent, name) = parent_and_name(&path);
+            proptest::prop_assert_eq!(parent.map(Path::as_os_str), path.parent().map(Path::as_os_str));
+            proptest::prop_assert_eq!(name, path.file_name(), "{:?}", path);
+        }
+    }
 
     #[test]
     fn found_missing_and_wrong_case() {

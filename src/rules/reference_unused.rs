@@ -1,7 +1,5 @@
 //! `reference-unused`: a reference definition no link uses.
 
-use std::collections::HashSet;
-
 use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
 use crate::post::body::normalize_label;
@@ -20,14 +18,19 @@ declare_rule! {
 impl Rule for ReferenceUnused {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let body = &ctx.post.body;
-        let used: HashSet<String> = body
+        if body.ref_defs.is_empty() {
+            return;
+        }
+        // Sorted, not hashed: a post holds a few references.
+        let mut used: Vec<String> = body
             .links
             .iter()
             .filter(|l| !l.reference.is_empty())
             .map(|l| normalize_label(&l.reference))
             .collect();
+        used.sort_unstable();
         for def in &body.ref_defs {
-            if !used.contains(&normalize_label(&def.label)) {
+            if used.binary_search(&normalize_label(&def.label)).is_err() {
                 out.push(
                     Diagnostic::new(
                         &Self::META,
