@@ -291,6 +291,20 @@ mod tests {
     }
 
     #[test]
+    fn a_path_ending_in_a_name_after_a_double_slash_splits_as_path_does() {
+        // A case the property test above found against a wrong split.
+        for path in ["a//a", "/a", "./a", "a/./a"] {
+            let path = Path::new(path);
+            let (parent, name) = parent_and_name(path);
+            assert_eq!(
+                parent.map(Path::as_os_str),
+                path.parent().map(Path::as_os_str)
+            );
+            assert_eq!(name, path.file_name(), "{path:?}");
+        }
+    }
+
+    #[test]
     fn found_missing_and_wrong_case() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("Public/images")).unwrap();

@@ -330,6 +330,15 @@ mod tests {
     }
 
     #[test]
+    fn a_scheme_is_two_characters_or_more_before_the_colon() {
+        // Cases the property test below found against wrong implementations.
+        assert_eq!(scheme("a:"), None);
+        assert_eq!(scheme("C:\\x"), None);
+        assert_eq!(scheme("ab:"), Some("ab"));
+        assert_eq!(scheme("a b:"), None);
+    }
+
+    #[test]
     fn local_paths() {
         assert_eq!(local_path("/images/a.png?x=1#y"), Some("/images/a.png"));
         assert_eq!(local_path("https://a.com/a.png"), None);

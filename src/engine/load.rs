@@ -102,9 +102,15 @@ pub(crate) fn load_with(
         .is_none()
         .then(|| request.index_dir.as_deref().map(Listings::open))
         .flatten();
-    let listings = opened.as_deref_mut().or(own.as_mut());
-    let mut walked = walk(settings, &root, requested.as_ref(), &rel, listings);
-    if let Some(listings) = opened.as_deref_mut().or(own.as_mut()) {
+    let mut listings = opened.as_deref_mut().or(own.as_mut());
+    let mut walked = walk(
+        settings,
+        &root,
+        requested.as_ref(),
+        &rel,
+        listings.as_deref_mut(),
+    );
+    if let Some(listings) = listings {
         // Listings only save time, as the index does.
         let _ = listings.save();
     }

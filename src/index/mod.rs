@@ -240,8 +240,10 @@ impl Index {
             .then_some(Location(at))
     }
 
-    /// The post at `rel` as stored, when its file is still the version stored.
-    pub fn post(&self, rel: &str, stamp: &Stamp) -> Option<Post> {
+    /// The post at `rel` as stored, when its file is still the version stored (the engine
+    /// locates a collection's posts at once: [`Index::locate`]).
+    #[cfg(test)]
+    fn post(&self, rel: &str, stamp: &Stamp) -> Option<Post> {
         self.post_at(rel, self.location(rel), stamp)
     }
 
@@ -268,8 +270,8 @@ impl Index {
             .collect()
     }
 
-    /// [`Index::post`] of the post at `rel`, stored at `location` (what [`Index::locate`] or
-    /// the index's own search found).
+    /// The post at `rel` as stored at `location` (what [`Index::locate`] or the index's own
+    /// search found), when its file is still the version stored.
     pub fn post_at(&self, rel: &str, location: Option<Location>, stamp: &Stamp) -> Option<Post> {
         // Entries made in this run come first (none while posts are read: hashing every path
         // for an empty map cost a save its share).

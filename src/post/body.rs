@@ -664,6 +664,14 @@ mod tests {
     }
 
     #[test]
+    fn a_destination_in_quotes_is_where_it_is_written() {
+        // A case the property test above found against a wrong span.
+        let text = "[a](\"t\")\n";
+        let link = &parse(text, 0).links[0];
+        assert_eq!(&text[link.url_span.range()], "\"t\"");
+    }
+
+    #[test]
     fn empty_destination_has_an_empty_span() {
         let body = parse("[t]()\n", 0);
         assert_eq!(body.links[0].url_span, Span::new(4, 4));
