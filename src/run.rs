@@ -170,6 +170,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> io::Result<u8> {
             checker: network.as_ref().map(|c| c as &dyn Checker),
             index_dir: cache_dir.clone(),
             listings: listings.as_deref(),
+            ends_process: !fixing,
             ..Request::new(settings)
         };
         let part = if fixing {

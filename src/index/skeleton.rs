@@ -156,7 +156,7 @@ pub fn outline(post: Post, regexes: &[BodyRegex], patterns: &[Arc<str>]) -> Post
     Post {
         path,
         lines: OnceLock::new(),
-        source: source[..cut.end].into(),
+        source: Arc::new(source[..cut.end].to_owned()),
         front_matter,
         body: Body {
             span: cut.scan,
@@ -250,7 +250,7 @@ pub fn decode(bytes: &[u8], patterns: &[Arc<str>]) -> Option<Post> {
     Some(Post {
         path: PathBuf::new(),
         lines: OnceLock::new(),
-        source: source.into(),
+        source: Arc::new(source.to_owned()),
         front_matter,
         body: Body {
             span: scan,

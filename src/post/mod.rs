@@ -33,7 +33,10 @@ pub struct EncodingProblem {
 pub struct Post {
     /// The path reported to the user (as given, or relative to the current directory).
     pub path: PathBuf,
-    pub source: Arc<str>,
+    /// The file's text. An `Arc<String>` rather than an `Arc<str>`: the bytes read from the file
+    /// become the post's text without a copy (copying every post's text into the shared buffer was
+    /// a fifth of a whole-blog run's first-level write misses).
+    pub source: Arc<String>,
     /// Built at first use: most posts of a big blog have no finding to place on a line.
     pub(crate) lines: OnceLock<LineIndex>,
     pub front_matter: Option<FrontMatter>,
@@ -77,12 +80,12 @@ impl Post {
         let path = path.into();
         let nul_at = memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]);
         // UTF-8 is validated once, with SIMD: it was the biggest single cost of reading a post
-        // (CJK text takes the standard library's slow path). The text is copied into the post's
-        // shared buffer either way.
-        if nul_at.is_none()
-            && let Ok(text) = simdutf8::basic::from_utf8(&bytes)
-        {
-            return Post::parse_with(path, text, depth);
+        // (CJK text takes the standard library's slow path), and `String::from_utf8` would check
+        // again.
+        if nul_at.is_none() && simdutf8::basic::from_utf8(&bytes).is_ok() {
+            // SAFETY: `bytes` was just validated as UTF-8.
+            let text = unsafe { String::from_utf8_unchecked(bytes) };
+            return Post::parse_shared(path, Arc::new(text), depth);
         }
         let invalid_at = std::str::from_utf8(&bytes[..nul_at.unwrap_or(bytes.len())])
             .err()
@@ -108,7 +111,7 @@ impl Post {
     fn unreadable(path: PathBuf, bytes: &[u8], at: usize, message: String) -> Post {
         // Callers guarantee `bytes[..at]` is valid UTF-8, so `at` is a byte offset of the text too.
         let valid = String::from_utf8_lossy(&bytes[..at]);
-        let source: Arc<str> = Arc::from(format!("{valid}\u{fffd}"));
+        let source = Arc::new(format!("{valid}\u{fffd}"));
         // An empty span at the offending byte: a valid offset both in the file and in the text
         // kept for display (where a replacement character stands for the rest).
         let span = Span::new(at, at);
@@ -129,13 +132,17 @@ impl Post {
     }
 
     /// Parses UTF-8 text.
-    pub fn parse(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Post {
+    pub fn parse(path: impl Into<PathBuf>, text: impl Into<String>) -> Post {
         Post::parse_with(path, text, Depth::Full)
     }
 
     /// Parses UTF-8 text, the body to `depth`.
-    pub fn parse_with(path: impl Into<PathBuf>, text: impl Into<Arc<str>>, depth: Depth) -> Post {
-        let source: Arc<str> = text.into();
+    pub fn parse_with(path: impl Into<PathBuf>, text: impl Into<String>, depth: Depth) -> Post {
+        Post::parse_shared(path.into(), Arc::new(text.into()), depth)
+    }
+
+    /// Parses the text `source` holds, the body to `depth`.
+    fn parse_shared(path: PathBuf, source: Arc<String>, depth: Depth) -> Post {
         let mut syntax = Vec::new();
         let (front_matter, body_start) = match split::split(&source) {
             Split::None { body_start } => (None, body_start),
@@ -208,7 +215,7 @@ impl Post {
             Depth::Outline | Depth::Skeleton => outline::outline(&source, body_start),
         };
         Post {
-            path: path.into(),
+            path,
             source,
             lines: OnceLock::new(),
             front_matter,

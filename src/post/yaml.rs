@@ -5,6 +5,7 @@
 //! duplicate keys with both places, and caps depth and alias expansion before they cost.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
@@ -74,40 +75,55 @@ fn point(src: &str, at: usize) -> Span {
 }
 
 /// saphyr markers count characters of the text with LF line breaks; this maps them to byte
-/// offsets of the text as written.
-struct CharToByte {
-    /// Byte offset of each character; empty when the text is ASCII without CR (identity).
-    table: Vec<usize>,
-    len: usize,
+/// offsets of the text as written. Markers come mostly in increasing order, so the map walks
+/// forward from the last one asked (a table of every character's offset, built for each post
+/// with a non-ASCII title, cost a whole-blog run more than its walk).
+struct CharToByte<'a> {
+    src: &'a [u8],
+    /// ASCII without CR: character and byte offsets are the same.
+    identity: bool,
+    cr: bool,
+    /// The last answer: (characters, byte offset where the next character starts).
+    cursor: Cell<(usize, usize)>,
 }
 
-impl CharToByte {
+impl<'a> CharToByte<'a> {
     /// The map for `src`, which holds a CR when `cr`.
-    fn new(src: &str, cr: bool) -> Self {
-        let table = if src.is_ascii() && !cr {
-            Vec::new()
-        } else {
-            // Sized for the worst case up front: growing it showed up in profiles.
-            let mut table = Vec::with_capacity(src.len());
-            let bytes = src.as_bytes();
-            // saphyr reads a CRLF as one LF: that character starts where the CR does.
-            let read =
-                |&(i, c): &(usize, char)| !(cr && c == '\n' && i > 0 && bytes[i - 1] == b'\r');
-            table.extend(src.char_indices().filter(read).map(|(i, _)| i));
-            table
-        };
+    fn new(src: &'a str, cr: bool) -> Self {
         CharToByte {
-            table,
-            len: src.len(),
+            src: src.as_bytes(),
+            identity: !cr && src.is_ascii(),
+            cr,
+            cursor: Cell::new((0, 0)),
         }
     }
 
     fn byte(&self, char_index: usize) -> usize {
-        if self.table.is_empty() {
-            char_index.min(self.len)
-        } else {
-            self.table.get(char_index).copied().unwrap_or(self.len)
+        let len = self.src.len();
+        if self.identity {
+            return char_index.min(len);
         }
+        let (mut chars, mut at) = self.cursor.get();
+        if char_index < chars {
+            (chars, at) = (0, 0);
+        }
+        while chars < char_index && at < len {
+            let lead = self.src[at];
+            // `src` is UTF-8: the leading byte tells the character's length.
+            at += match lead {
+                0..0x80 => 1,
+                0x80..0xe0 => 2,
+                0xe0..0xf0 => 3,
+                _ => 4,
+            };
+            // saphyr reads a CRLF as one LF: that character starts where the CR does.
+            if self.cr && lead == b'\r' && self.src.get(at) == Some(&b'\n') {
+                at += 1;
+            }
+            chars += 1;
+        }
+        self.cursor.set((chars, at));
+        at
     }
 }
 
@@ -126,7 +142,7 @@ enum Frame {
 }
 
 struct Builder<'a> {
-    positions: &'a CharToByte,
+    positions: &'a CharToByte<'a>,
     offset: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
@@ -516,5 +532,36 @@ mod tests {
             "{}",
             problem.message
         );
+    }
+
+    /// Each character's byte offset as saphyr counts characters (a CRLF is one), past the end
+    /// the length: what the map must answer, asked in any order.
+    fn offsets_of_every_character(src: &str) -> Vec<usize> {
+        let bytes = src.as_bytes();
+        src.char_indices()
+            .filter(|&(i, c)| !(c == '\n' && i > 0 && bytes[i - 1] == b'\r'))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        #[test]
+        fn characters_map_to_the_bytes_they_start_at_whatever_order_they_are_asked_in(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&["a", ":", " ", "\r", "\n", "\r\n", "é", "精读", "😀", "-"][..]),
+                0..24,
+            ),
+            asked in proptest::collection::vec(0usize..40, 0..12),
+        ) {
+            let src = pieces.concat();
+            let map = CharToByte::new(&src, src.contains('\r'));
+            let expected = offsets_of_every_character(&src);
+            for index in asked {
+                let want = expected.get(index).copied().unwrap_or(src.len());
+                proptest::prop_assert_eq!(map.byte(index), want, "{:?} at {}", src, index);
+            }
+        }
     }
 }

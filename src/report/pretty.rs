@@ -20,7 +20,7 @@ pub fn render(outcome: &Outcome, options: &Options, out: &mut dyn Write) -> io::
             .sources
             .get(&d.path)
             .map(|s| s.text.clone())
-            .unwrap_or_else(|| Arc::from(""));
+            .unwrap_or_default();
         let related = d
             .related
             .iter()
@@ -29,7 +29,7 @@ pub fn render(outcome: &Outcome, options: &Options, out: &mut dyn Write) -> io::
                     .sources
                     .get(&r.path)
                     .map(|s| s.text.clone())
-                    .unwrap_or_else(|| Arc::from(""));
+                    .unwrap_or_default();
                 Related {
                     message: r.message.clone(),
                     source: NamedSource::new(display_path(&r.path), text),
@@ -75,7 +75,7 @@ fn span(span: Span) -> SourceSpan {
 
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: NamedSource<Arc<String>>,
     related: Vec<Related>,
 }
 
@@ -140,7 +140,7 @@ impl miette::Diagnostic for Report<'_> {
 /// A place in another post, shown under the finding.
 struct Related {
     message: String,
-    source: NamedSource<Arc<str>>,
+    source: NamedSource<Arc<String>>,
     span: Span,
 }
 
