@@ -39,15 +39,15 @@ const PREFIXES: [(&str, DirectiveKind); 5] = [
 /// Every directive of a post in source order: YAML comments first, then body comments.
 pub fn directives(post: &Post) -> Vec<Directive> {
     let mut found = Vec::new();
-    // Only lines holding a `#` can hold a comment: scanning every front-matter line for one,
-    // character by character, showed in whole-blog profiles.
+    // Only lines holding a `#` can hold a comment: the lines are found from the `#`s (a title
+    // such as `一颗小树 #532` has one), not by walking every line of every post.
     if let Some(fm) = post
         .front_matter
         .as_ref()
         .filter(|fm| fm.format == Format::Yaml)
-        .filter(|fm| memchr::memchr(b'#', post.source[fm.content.range()].as_bytes()).is_some())
     {
-        for (start, line) in lines(&post.source[fm.content.range()], fm.content.start) {
+        let text = &post.source[fm.content.range()];
+        for (start, line) in lines_with_hash(text, fm.content.start) {
             if let Some(hash) = yaml_comment_start(line) {
                 parse_directive(
                     &line[hash + 1..],
@@ -67,12 +67,22 @@ pub fn directives(post: &Post) -> Vec<Directive> {
     found
 }
 
-fn lines(text: &str, offset: usize) -> impl Iterator<Item = (usize, &str)> {
-    let mut pos = 0;
-    text.split_inclusive('\n').map(move |raw| {
-        let start = pos;
-        pos += raw.len();
-        (offset + start, raw.trim_end_matches(['\n', '\r']))
+/// The lines of `text` holding a `#` (each once, without its line break), with their offsets
+/// (`text` starts at `offset`).
+fn lines_with_hash(text: &str, offset: usize) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut next_line = 0;
+    memchr::memchr_iter(b'#', bytes).filter_map(move |hash| {
+        if hash < next_line {
+            return None;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[..hash]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[hash..]).map_or(bytes.len(), |i| hash + i);
+        next_line = end + 1;
+        Some((
+            offset + start,
+            text[start..end].trim_end_matches(['\n', '\r']),
+        ))
     })
 }
 
@@ -186,6 +196,29 @@ impl<'a> Suppressions<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn the_lines_holding_a_hash_are_each_line_that_holds_one(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&["a", "#", "\n", "\r\n", "\r", " ", "精"][..]),
+                0..24,
+            ),
+        ) {
+            let text = pieces.concat();
+            let mut pos = 0;
+            let every_line: Vec<(usize, &str)> = text
+                .split_inclusive('\n')
+                .map(|raw| {
+                    let start = pos;
+                    pos += raw.len();
+                    (7 + start, raw.trim_end_matches(['\n', '\r']))
+                })
+                .filter(|(_, line)| line.contains('#'))
+                .collect();
+            proptest::prop_assert_eq!(lines_with_hash(&text, 7).collect::<Vec<_>>(), every_line);
+        }
+    }
 
     fn suppressed(text: &str, rule: &str, needle: &str) -> bool {
         let post = Post::parse("a.md", text);
