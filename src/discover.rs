@@ -269,10 +269,13 @@ pub fn join_normal(base: &Path, rel: &str) -> PathBuf {
         return normalize(&base.join(rel));
     }
     if base.as_os_str() == "." {
-        PathBuf::from(rel)
-    } else {
-        base.join(rel)
+        return PathBuf::from(rel);
     }
+    // Sized up front: `Path::join` copies `base` and then grows the copy for `rel`.
+    let mut joined = PathBuf::with_capacity(base.as_os_str().len() + 1 + rel.len());
+    joined.push(base);
+    joined.push(rel);
+    joined
 }
 
 /// `target` relative to `base` (both absolute), with `..` where needed.
