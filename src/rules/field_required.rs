@@ -25,7 +25,14 @@ impl Rule for FieldRequired {
         else {
             return;
         };
-        for (name, field) in &ctx.collection.schema.fields {
+        // Keys are unique in parsed front matter (a duplicate is a syntax problem): when as many
+        // declared entries are required as the schema requires, none is missing.
+        let fields = &ctx.collection.schema.fields;
+        let present = ctx.declared().iter().filter(|(_, f)| f.required).count();
+        if present == fields.values().filter(|f| f.required).count() {
+            return;
+        }
+        for (name, field) in fields {
             if field.required && fm.get(name).is_none() {
                 out.push(
                     Diagnostic::new(
