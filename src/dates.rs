@@ -205,7 +205,7 @@ fn utc_instant(text: &str) -> Option<Timestamp> {
 }
 
 /// `YYYY-MM-DD` at the start.
-fn iso_shaped(text: &str) -> bool {
+pub(crate) fn iso_shaped(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 10
         && b[4] == b'-'

@@ -216,6 +216,10 @@ fn written_out(pattern: &str) -> String {
 
 /// `99`, `９９`, `九十九`, `一百零一`, `两百`, `一零一` → the number.
 pub fn parse_number(text: &str) -> Option<u64> {
+    // ASCII digits, as nearly every greeting and slug writes them: no copy to widen.
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
     let ascii: String = text
         .chars()
         .map(|c| {

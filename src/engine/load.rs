@@ -170,7 +170,8 @@ pub(crate) fn load_with(
                         return load_outline(&open_root, rel, display, stored, &regexes, &folders);
                     }
                     _ => (
-                        std::fs::read(open_root.join(rel)).map_err(|e| cannot_read(&display, e))?,
+                        std::fs::read(discover::join(&open_root, rel))
+                            .map_err(|e| cannot_read(&display, e))?,
                         true,
                     ),
                 };

@@ -42,6 +42,10 @@ fn file_name_date(stem: &str) -> Option<Date> {
     if stem.len() > 10 && !stem[10..].starts_with(['-', '_', '.']) {
         return None;
     }
+    // Only `YYYY-MM-DD` can parse: other names (`newsletter-99`) skip the parser and its error.
+    if !crate::dates::iso_shaped(head) {
+        return None;
+    }
     head.parse().ok()
 }
 
