@@ -92,7 +92,7 @@ impl Listing {
         } else {
             dir
         };
-        let names = std::fs::read_dir(dir)
+        let entries: Vec<(OsString, bool)> = std::fs::read_dir(dir)
             .ok()?
             .filter_map(Result::ok)
             .map(|e| {
@@ -100,6 +100,9 @@ impl Listing {
                 (e.file_name(), link)
             })
             .collect();
+        // Sized once: grown entry by entry, a folder of 17 000 images was rehashed a dozen times.
+        let mut names = HashMap::with_capacity(entries.len());
+        names.extend(entries);
         Some(Listing {
             names,
             lowercase: OnceLock::new(),
