@@ -79,7 +79,8 @@ const STATS_BEFORE_LISTING: usize = 32;
 struct Listing {
     /// Each name, and whether it is a symbolic link (which may dangle).
     names: HashMap<OsString, bool>,
-    /// Lowercase name → name, built at the first miss (most lookups hit).
+    /// Lowercase name → name, built after the first [`MISSES_BEFORE_MAP`] misses (most lookups
+    /// hit).
     lowercase: OnceLock<HashMap<String, OsString>>,
     /// Lookups of names not in it so far.
     misses: AtomicUsize,
