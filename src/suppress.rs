@@ -220,6 +220,12 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_line_holding_two_hashes_is_one_line() {
+        // A case the property test above found against a wrong walk.
+        assert_eq!(lines_with_hash("##", 0).collect::<Vec<_>>(), [(0, "##")]);
+    }
+
     fn suppressed(text: &str, rule: &str, needle: &str) -> bool {
         let post = Post::parse("a.md", text);
         Suppressions::new(&post).is_suppressed(rule, text.find(needle).unwrap())

@@ -331,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_scheme_is_two_characters_or_more_before_the_colon() {
-        // Cases the property test below found against wrong implementations.
+        // Cases the property test above found against wrong implementations.
         assert_eq!(scheme("a:"), None);
         assert_eq!(scheme("C:\\x"), None);
         assert_eq!(scheme("ab:"), Some("ab"));

@@ -544,6 +544,15 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn a_character_asked_behind_the_last_one_and_after_cjk_text_is_found() {
+        // Cases the property test below found against wrong walks.
+        let map = CharToByte::new("\r\n", true);
+        assert_eq!((map.byte(1), map.byte(0)), (2, 0));
+        let cjk = "aaaaaaaaa精读";
+        assert_eq!(CharToByte::new(cjk, false).byte(10), cjk.find("读").unwrap());
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
 
