@@ -550,7 +550,10 @@ mod tests {
         let map = CharToByte::new("\r\n", true);
         assert_eq!((map.byte(1), map.byte(0)), (2, 0));
         let cjk = "aaaaaaaaa精读";
-        assert_eq!(CharToByte::new(cjk, false).byte(10), cjk.find("读").unwrap());
+        assert_eq!(
+            CharToByte::new(cjk, false).byte(10),
+            cjk.find("读").unwrap()
+        );
     }
 
     proptest::proptest! {
