@@ -7,8 +7,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use listing::Listing;
+
+mod listing;
 
 /// The answer for one path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,93 +78,6 @@ impl Folder {
 /// Lookups in one folder answered by `stat` before its listing is read instead: a save in the
 /// editor checks a few images of a folder that may hold thousands.
 const STATS_BEFORE_LISTING: usize = 32;
-
-/// The entries of one folder, read once.
-struct Listing {
-    /// Each name, and whether it is a symbolic link (which may dangle).
-    names: HashMap<OsString, bool>,
-    /// Lowercase name → name, built after the first [`MISSES_BEFORE_MAP`] misses (most lookups
-    /// hit).
-    lowercase: OnceLock<HashMap<String, OsString>>,
-    /// Lookups of names not in it so far.
-    misses: AtomicUsize,
-}
-
-impl Listing {
-    fn read(dir: &Path) -> Option<Listing> {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let entries: Vec<(OsString, bool)> = std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|e| {
-                let link = e.file_type().is_ok_and(|t| t.is_symlink());
-                (e.file_name(), link)
-            })
-            .collect();
-        // Sized once: grown entry by entry, a folder of 17 000 images was rehashed a dozen times.
-        let mut names = HashMap::with_capacity(entries.len());
-        names.extend(entries);
-        Some(Listing {
-            names,
-            lowercase: OnceLock::new(),
-            misses: AtomicUsize::new(0),
-        })
-    }
-
-    /// Whether `name` is in the listing of `dir`: a link only when what it points to exists.
-    fn present(&self, dir: &Path, name: &OsStr) -> bool {
-        match self.names.get(name) {
-            Some(link) => !link || dir.join(name).exists(),
-            None => false,
-        }
-    }
-
-    /// The name written in any letter case as `name` (the smallest such name when several are).
-    /// The first misses compare the names one by one: most blogs miss an image or two, and a
-    /// lowercase map of a folder of 17 000 images costs as much as a dozen such comparisons.
-    fn ignoring_case(&self, name: &OsStr) -> Option<&OsString> {
-        let lowercase = name.to_string_lossy().to_lowercase();
-        if self.misses.fetch_add(1, Ordering::Relaxed) < MISSES_BEFORE_MAP {
-            let target = name.as_encoded_bytes();
-            let ascii = target.is_ascii();
-            return self
-                .names
-                .keys()
-                .filter(|candidate| {
-                    let bytes = candidate.as_encoded_bytes();
-                    match ascii && bytes.is_ascii() {
-                        // ASCII lowercases byte by byte: no allocation per name.
-                        true => bytes.eq_ignore_ascii_case(target),
-                        // Other letters may lowercase to ASCII (the Kelvin sign) or change length.
-                        false => candidate.to_string_lossy().to_lowercase() == lowercase,
-                    }
-                })
-                .min();
-        }
-        self.lowercase
-            .get_or_init(|| {
-                let mut map: HashMap<String, OsString> = HashMap::with_capacity(self.names.len());
-                for name in self.names.keys() {
-                    let kept = map
-                        .entry(name.to_string_lossy().to_lowercase())
-                        .or_insert_with(|| name.clone());
-                    if name < kept {
-                        kept.clone_from(name);
-                    }
-                }
-                map
-            })
-            .get(&lowercase)
-    }
-}
-
-/// Misses in one folder answered by comparing its names one by one, before a lowercase map of
-/// them is built.
-const MISSES_BEFORE_MAP: usize = 2;
 
 impl Disk {
     /// Runs `f` on what is known of `dir` (allocating only for a folder not met before).
@@ -325,39 +242,6 @@ mod tests {
             proptest::prop_assert_eq!(parent.map(Path::as_os_str), path.parent().map(Path::as_os_str));
             proptest::prop_assert_eq!(name, path.file_name(), "{:?}", path);
         }
-    }
-
-    #[test]
-    fn names_in_another_letter_case_are_found_alike_before_and_after_the_map_is_built() {
-        let names = ["A.png", "a.PNG", "b.png", "\u{212a}.png", "Straße.png", "x"];
-        let listing = Listing {
-            names: names.iter().map(|n| (OsString::from(n), false)).collect(),
-            lowercase: OnceLock::new(),
-            misses: AtomicUsize::new(0),
-        };
-        // The smallest of the names that lowercase alike; the Kelvin sign lowercases to ASCII.
-        let asked = [
-            ("a.png", Some("A.png")),
-            ("B.PNG", Some("b.png")),
-            ("k.png", Some("\u{212a}.png")),
-            ("STRASSE.png", None),
-            ("straße.PNG", Some("Straße.png")),
-            ("y", None),
-        ];
-        for round in 0..=MISSES_BEFORE_MAP / asked.len() + 1 {
-            for (name, expected) in asked {
-                let found = listing.ignoring_case(OsStr::new(name));
-                assert_eq!(
-                    found.map(|f| f.to_str().unwrap()),
-                    expected,
-                    "{name} in round {round}"
-                );
-            }
-        }
-        assert!(
-            listing.lowercase.get().is_some(),
-            "the map was built in the last rounds"
-        );
     }
 
     #[test]
