@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
 use crate::collection::Collection;
@@ -280,8 +281,9 @@ fn lint_phases(
 
     // The posts findings point into (usually few of many): for suppressions and the report.
     // By the paths' bytes (findings carry clones of their posts' paths): hashing a `Path` walks
-    // its components, and every post is asked.
-    let involved: HashSet<&OsStr> = diagnostics
+    // its components, and every post is asked. With foldhash: SipHash cost this serial step 2.3 M
+    // instructions at 10 000 posts.
+    let involved: HashSet<&OsStr, FixedState> = diagnostics
         .iter()
         .flat_map(|d| std::iter::once(&d.path).chain(d.related.iter().map(|r| &r.path)))
         .map(|path| path.as_os_str())
