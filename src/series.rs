@@ -694,8 +694,9 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greet
     if count < 3 || count * 2 <= posts.len() {
         return None;
     }
+    // On every core: each looks into thousands of posts' front matter, far apart in memory.
     let slugs: Vec<(Option<&str>, u64)> = numbered
-        .iter()
+        .par_iter()
         .map(|&(i, n)| {
             (
                 slug_field
@@ -706,7 +707,7 @@ pub fn detect(posts: &[Post], slug_field: Option<&str>) -> Option<(Series, Greet
         })
         .collect();
     let stems: Vec<(Option<&str>, u64)> = numbered
-        .iter()
+        .par_iter()
         .map(|&(i, n)| (Some(posts[i].file_stem()), n))
         .collect();
     let mut series = Series::declared(Some(BodyRegex::Greeting(greeting)));

@@ -203,39 +203,76 @@ fn lint_phases(
     // Phase 2, per post, with what phase 1 found. A requested post not yet through phase 1 has
     // its body parsed in full here, used and dropped: memory holds one full body per core.
     early.resize_with(collections.len(), Vec::new);
-    let passes: Vec<PostPass> = collections
-        .par_iter()
-        .zip(early)
-        .enumerate()
-        .flat_map(|(collection_index, (collection, mut early))| {
-            early.resize_with(collection.posts.len(), || None);
-            early
-                .into_par_iter()
-                .enumerate()
-                .filter(|(index, _)| collection.requested[*index])
-                .map(move |(index, body)| {
-                    let post = &collection.posts[index];
-                    let body = body
-                        .unwrap_or_else(|| phase.run(&post.with_full_body(), collection.preset));
-                    let ctx = PostContext::new(post, index, collection, settings);
-                    let mut diagnostics = body.diagnostics;
-                    for rule in rules {
-                        rule.check_post(&ctx, &mut diagnostics);
+    let per_post = || -> Vec<PostPass> {
+        collections
+            .par_iter()
+            .zip(early)
+            .enumerate()
+            .flat_map(|(collection_index, (collection, mut early))| {
+                early.resize_with(collection.posts.len(), || None);
+                early
+                    .into_par_iter()
+                    .enumerate()
+                    .filter(|(index, _)| collection.requested[*index])
+                    .map(move |(index, body)| {
+                        let post = &collection.posts[index];
+                        let body = body.unwrap_or_else(|| {
+                            phase.run(&post.with_full_body(), collection.preset)
+                        });
+                        let ctx = PostContext::new(post, index, collection, settings);
+                        let mut diagnostics = body.diagnostics;
+                        for rule in rules {
+                            rule.check_post(&ctx, &mut diagnostics);
+                        }
+                        PostPass {
+                            diagnostics,
+                            urls: body
+                                .urls
+                                .into_iter()
+                                .map(|(rule, urls)| ((collection_index, index, rule), urls))
+                                .collect(),
+                            directives: (!body.directives.is_empty())
+                                .then(|| (post.path.clone(), body.directives)),
+                        }
+                    })
+            })
+            .collect()
+    };
+
+    // Phase 3, per collection: every (collection, rule) pair on its own core (slug and series
+    // rules each walk thousands of posts).
+    let per_collection = || -> Vec<Vec<Diagnostic>> {
+        collections
+            .par_iter()
+            .flat_map(|collection| {
+                // `None`: every post was asked for (a whole-blog run), so every finding counts.
+                let requested: Option<HashSet<&Path>> = (!collection.requested.iter().all(|r| *r))
+                    .then(|| collection.requested_posts().map(Post::path).collect());
+                rules.par_iter().map(move |rule| {
+                    let ctx = CollectionContext {
+                        collection,
+                        settings,
+                    };
+                    let mut out = Vec::new();
+                    rule.check_collection(&ctx, &mut out);
+                    // A collection finding counts when any post it involves was asked for.
+                    if let Some(requested) = &requested {
+                        out.retain(|d| {
+                            requested.contains(d.path.as_path())
+                                || d.related
+                                    .iter()
+                                    .any(|r| requested.contains(r.path.as_path()))
+                        });
                     }
-                    PostPass {
-                        diagnostics,
-                        urls: body
-                            .urls
-                            .into_iter()
-                            .map(|(rule, urls)| ((collection_index, index, rule), urls))
-                            .collect(),
-                        directives: (!body.directives.is_empty())
-                            .then(|| (post.path.clone(), body.directives)),
-                    }
+                    out
                 })
-        })
-        .collect();
-    crate::timings::mark("per-post phase");
+            })
+            .collect()
+    };
+    // Side by side: neither reads what the other finds, and a few collection rules (series and
+    // slugs of thousands of posts) kept one core busy while the other waited for them.
+    let (passes, found) = rayon::join(per_post, per_collection);
+    crate::timings::mark("per-post and collection phases");
     let mut diagnostics = Vec::new();
     let mut wanted = Vec::new();
     let mut directives: HashMap<PathBuf, Vec<Directive>> = HashMap::new();
@@ -244,37 +281,7 @@ fn lint_phases(
         wanted.extend(pass.urls);
         directives.extend(pass.directives);
     }
-
-    // Phase 3, per collection: every (collection, rule) pair on its own core (slug and series
-    // rules each walk thousands of posts).
-    let found: Vec<Vec<Diagnostic>> = collections
-        .par_iter()
-        .flat_map(|collection| {
-            // `None`: every post was asked for (a whole-blog run), so every finding counts.
-            let requested: Option<HashSet<&Path>> = (!collection.requested.iter().all(|r| *r))
-                .then(|| collection.requested_posts().map(Post::path).collect());
-            rules.par_iter().map(move |rule| {
-                let ctx = CollectionContext {
-                    collection,
-                    settings,
-                };
-                let mut out = Vec::new();
-                rule.check_collection(&ctx, &mut out);
-                // A collection finding counts when any post it involves was asked for.
-                if let Some(requested) = &requested {
-                    out.retain(|d| {
-                        requested.contains(d.path.as_path())
-                            || d.related
-                                .iter()
-                                .any(|r| requested.contains(r.path.as_path()))
-                    });
-                }
-                out
-            })
-        })
-        .collect();
     diagnostics.extend(found.into_iter().flatten());
-    crate::timings::mark("collection phase");
     if let Some(checker) = request.checker {
         diagnostics.extend(network_phase(rules, collections, settings, checker, wanted));
     }
