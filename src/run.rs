@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::cache_dir::NAME as CACHE_DIR;
@@ -24,8 +23,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;
 
-/// Runs a parsed command line, writing to stdout and stderr.
-pub fn run(cli: Cli) -> ExitCode {
+/// Runs a parsed command line, writing to stdout and stderr; returns the process's exit code
+/// ([`EXIT_OK`], [`EXIT_FINDINGS`] or [`EXIT_FAILURE`]), its output flushed.
+pub fn run(cli: Cli) -> u8 {
     // Block-buffered: the standard lock flushes at every line, a `write` per line of a report.
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let result = match cli.command {
@@ -47,14 +47,14 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// The process's exit code for a command's result, printing its error.
-fn exit(result: io::Result<u8>) -> ExitCode {
+fn exit(result: io::Result<u8>) -> u8 {
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         // A closed pipe (`postlint check | head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(EXIT_FAILURE)
+            EXIT_FAILURE
         }
     }
 }
