@@ -564,6 +564,33 @@ fn suppression_comments_silence_findings() {
 }
 
 #[test]
+fn a_comment_in_a_post_without_findings_of_its_own_silences_a_collection_finding() {
+    // Phase 1 and the per-post rules find nothing in `b.md`: its comment must still reach the
+    // suppressions step.
+    let post = |title: &str, day: u8, body: &str| {
+        format!(
+            "---\ntitle: {title}\ndescription: b\npubDatetime: 2024-01-0{day}T00:00:00Z\nslug: same\n---\n\n{body}\n"
+        )
+    };
+    let dir = blog(&[
+        ("src/data/blog/a.md", &post("a", 1, "Text.")),
+        (
+            "src/data/blog/b.md",
+            &post(
+                "b",
+                2,
+                "<!-- postlint-disable-file slug-duplicate -->\n\nText.",
+            ),
+        ),
+    ]);
+    let out = stdout_of(dir.path(), &["check", "--format", "concise", "--quiet"], 1);
+    assert_eq!(
+        out,
+        "src/data/blog/a.md:5:7: error[slug-duplicate] slug `same` is used by 1 other post\n"
+    );
+}
+
+#[test]
 fn zero_config_gives_did_you_mean_time_zone_help_and_detects_v3() {
     let dir = blog(&[
         (

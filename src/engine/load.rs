@@ -221,7 +221,8 @@ pub(crate) fn load_with(
         for (result, rel) in loads.into_iter().zip(files) {
             match result {
                 Ok(loaded) => {
-                    if let (Some(index), Some((stamp, skeleton))) = (&mut index, loaded.fresh) {
+                    if let (Some(index), Some(fresh)) = (&mut index, loaded.fresh) {
+                        let (stamp, skeleton) = *fresh;
                         index.insert(&rel, stamp, skeleton, now);
                     }
                     flags.push(loaded.requested);
@@ -484,8 +485,9 @@ fn plain(path: &Path) -> Option<&str> {
 /// What loading one file gave besides its post.
 struct Loaded {
     requested: bool,
-    /// A skeleton to store in the outline index, with the stamp of the file it was made from.
-    fresh: Option<(Stamp, Vec<u8>)>,
+    /// A skeleton to store in the outline index, with the stamp of the file it was made from
+    /// (boxed: most loads have none, and a vector of them is as long as the collection).
+    fresh: Option<Box<(Stamp, Vec<u8>)>>,
     /// What phase 1 found, when it ran.
     body: Option<BodyPass>,
 }
@@ -528,7 +530,7 @@ fn load_outline(
     let fresh = post
         .encoding
         .is_none()
-        .then(|| (stamp, skeleton::encode(&post, regexes)));
+        .then(|| Box::new((stamp, skeleton::encode(&post, regexes))));
     let loaded = Loaded {
         fresh,
         ..Loaded::new(false)
