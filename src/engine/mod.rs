@@ -167,6 +167,12 @@ impl BodyPass {
     }
 }
 
+impl BodyFound {
+    fn is_empty(&self) -> bool {
+        self.diagnostics.is_empty() && self.urls.is_empty() && self.directives.is_empty()
+    }
+}
+
 impl<'a> BodyPhase<'a> {
     fn new(rules: &'a [&'a dyn Rule], request: &Request<'a>, files: &'a dyn FileView) -> Self {
         BodyPhase {
@@ -193,9 +199,7 @@ impl<'a> BodyPhase<'a> {
             }
         }
         found.directives = ctx.into_directives();
-        let empty =
-            found.diagnostics.is_empty() && found.urls.is_empty() && found.directives.is_empty();
-        BodyPass((!empty).then(|| Box::new(found)))
+        BodyPass((!found.is_empty()).then(|| Box::new(found)))
     }
 }
 
@@ -227,21 +231,17 @@ fn lint_phases(
                     .filter(|(index, _)| collection.requested[*index])
                     .filter_map(move |(index, body)| {
                         let post = &collection.posts[index];
-                        let body = body
+                        let mut body = body
                             .unwrap_or_else(|| phase.run(&post.with_full_body(), collection.preset))
                             .into_found();
                         let ctx = PostContext::new(post, index, collection, settings);
-                        let mut diagnostics = body.diagnostics;
                         for rule in rules {
-                            rule.check_post(&ctx, &mut diagnostics);
+                            rule.check_post(&ctx, &mut body.diagnostics);
                         }
                         // Only posts with something to pass on: one pass per post was 250
                         // fresh pages at 10 000 posts, nearly all of them empty.
-                        let empty = diagnostics.is_empty()
-                            && body.urls.is_empty()
-                            && body.directives.is_empty();
-                        (!empty).then(|| PostPass {
-                            diagnostics,
+                        (!body.is_empty()).then(|| PostPass {
+                            diagnostics: body.diagnostics,
                             urls: body
                                 .urls
                                 .into_iter()
