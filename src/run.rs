@@ -503,6 +503,7 @@ fn clear_cache(dir: Option<&Path>, out: &mut dyn Write) -> io::Result<u8> {
     };
     let cleared = Cache::clear(&dir)?;
     let cleared = crate::index::clear(&dir)? || cleared;
+    let cleared = crate::site::clear(&dir)? || cleared;
     writeln!(
         out,
         "{} {}",

@@ -187,6 +187,39 @@ fn unchanged_posts_come_from_the_index_and_changed_ones_from_disk() {
 }
 
 #[test]
+fn an_image_folder_s_names_are_kept_until_a_file_is_added_to_it() {
+    // Enough images in one folder for it to be listed rather than asked about one by one.
+    let images: String = (0..40)
+        .map(|i| format!("![{i}](/images/{i}.png)\n\n"))
+        .collect();
+    let front = "title: a\npubDatetime: 2024-01-01T00:00:00Z\ndescription: d";
+    let post = format!("---\n{front}\n---\n\n{images}![new](/images/new.png)\n");
+    let mut files = vec![("src/content/blog/a.md".to_owned(), post)];
+    files.extend((0..40).map(|i| (format!("public/images/{i}.png"), String::new())));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = blog(&files);
+    let names = dir.path().join(".postlint-cache/folder-names");
+    let check = |dir: &Path| findings(postlint(dir).args(["check", "--offline"]), "");
+    let missing = vec![("image-missing".to_owned(), "a.md".to_owned())];
+    // A folder changed in the last two seconds is not kept.
+    assert_eq!(check(dir.path()), missing);
+    assert!(!names.exists());
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(check(dir.path()), missing);
+    assert!(stored(&names).contains("39.png"));
+    assert_eq!(check(dir.path()), missing, "from the kept names");
+    // The file added changes the folder: its names are read again.
+    std::fs::write(dir.path().join("public/images/new.png"), b"").unwrap();
+    assert_eq!(check(dir.path()), vec![]);
+    // `postlint cache clear` removes them.
+    stdout_of(dir.path(), &["cache", "clear"], 0);
+    assert!(!names.exists());
+}
+
+#[test]
 fn a_save_in_one_collection_keeps_the_other_collections_entries() {
     let config = format!(
         "{NEWSLETTER_CONFIG}\n[collections.blog]\ninclude = [\"src/data/blog/*.md\"]\npreset = \"astro-paper\"\n"

@@ -87,14 +87,14 @@ impl Stamp {
         })
     }
 
-    fn write(&self, out: &mut Writer) {
+    pub(crate) fn write(&self, out: &mut Writer) {
         out.u64(self.size);
         out.u64(self.inode);
         out.u64(self.modified_ns as u64);
         out.u64(self.changed_ns as u64);
     }
 
-    fn read(input: &mut Reader<'_>) -> Option<Stamp> {
+    pub(crate) fn read(input: &mut Reader<'_>) -> Option<Stamp> {
         Some(Stamp {
             size: input.u64()?,
             inode: input.u64()?,
@@ -104,7 +104,7 @@ impl Stamp {
     }
 
     /// Whether the file last changed long enough before `now` to be stored.
-    fn settled(&self, now: SystemTime) -> bool {
+    pub(crate) fn settled(&self, now: SystemTime) -> bool {
         let now_ns = now
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64);

@@ -277,7 +277,7 @@ fn line_end(text: &str, at: usize) -> usize {
 }
 
 #[derive(Default)]
-pub(super) struct Writer(pub Vec<u8>);
+pub(crate) struct Writer(pub Vec<u8>);
 
 impl Writer {
     pub fn u8(&mut self, n: u8) {
@@ -367,7 +367,7 @@ impl Writer {
 }
 
 /// Reads what [`Writer`] wrote; every method returns `None` on bytes it did not write.
-pub(super) struct Reader<'a>(pub &'a [u8]);
+pub(crate) struct Reader<'a>(pub &'a [u8]);
 
 impl<'a> Reader<'a> {
     pub fn u8(&mut self) -> Option<u8> {

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
+use crate::index::skeleton::{Reader, Writer};
+
 /// The entries of one folder.
 pub(super) struct Listing {
     /// Every name's bytes, one after another: a string and a map entry per name made a folder
@@ -48,12 +50,7 @@ const HASHER: FixedState = FixedState::with_seed(0);
 impl Listing {
     /// The listing of `dir` (`None` when it cannot be read as a folder).
     pub(super) fn read(dir: &Path) -> Option<Listing> {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let entries = std::fs::read_dir(dir)
+        let entries = std::fs::read_dir(super::listable(dir))
             .ok()?
             .filter_map(Result::ok)
             .map(|e| {
@@ -75,26 +72,61 @@ impl Listing {
             let start = u32::try_from(bytes.len()).ok()?;
             bytes.extend_from_slice(name);
             let end = u32::try_from(bytes.len()).ok()?;
-            let ascii = name.is_ascii();
-            names.push(Name {
-                start,
-                end,
-                link,
-                ascii,
-            });
+            names.push(Name::new(start, end, link, name));
         }
+        Some(Listing::of_names(bytes, names))
+    }
+
+    /// The listing of `names`, whose bytes lie in `bytes`.
+    fn of_names(bytes: Vec<u8>, names: Vec<Name>) -> Listing {
         let hash = |name: &Name| HASHER.hash_one(&bytes[name.range()]);
         // Sized once: grown entry by entry, a folder of 17 000 images was rehashed a dozen times.
         let mut by_name = HashTable::with_capacity(names.len());
         for name in names {
             by_name.insert_unique(hash(&name), name, hash);
         }
-        Some(Listing {
+        Listing {
             bytes,
             by_name,
             by_lowercase: OnceLock::new(),
             misses: AtomicUsize::new(0),
-        })
+        }
+    }
+
+    /// Writes the listing for [`Listing::decode`]: the names' bytes as they lie, then where
+    /// each name ends and whether it is a link.
+    pub(super) fn encode(&self, out: &mut Writer) {
+        out.bytes(&self.bytes);
+        out.u64(self.by_name.len() as u64);
+        for name in &self.by_name {
+            out.u64(u64::from(name.start));
+            out.u64(u64::from(name.end));
+            out.u8(u8::from(name.link));
+        }
+    }
+
+    /// What [`Listing::encode`] wrote; `None` for bytes it did not write, where a name would lie
+    /// outside the names' bytes or (off Unix, where a name's bytes are not any bytes) is not
+    /// UTF-8 text.
+    pub(super) fn decode(input: &mut Reader<'_>) -> Option<Listing> {
+        let bytes = input.bytes()?.to_vec();
+        let count = input.count()?;
+        let mut names = Vec::with_capacity(count);
+        for _ in 0..count {
+            let start = u32::try_from(input.u64()?).ok()?;
+            let end = u32::try_from(input.u64()?).ok()?;
+            let link = match input.u8()? {
+                0 => false,
+                1 => true,
+                _ => return None,
+            };
+            let name = bytes.get(start as usize..end as usize)?;
+            if !cfg!(unix) && std::str::from_utf8(name).is_err() {
+                return None;
+            }
+            names.push(Name::new(start, end, link, name));
+        }
+        Some(Listing::of_names(bytes, names))
     }
 
     /// Whether `name` is in the listing of `dir`: a link only when what it points to exists.
@@ -173,6 +205,16 @@ impl Listing {
 }
 
 impl Name {
+    /// The name whose bytes `bytes` lie at `start..end` of a listing's bytes.
+    fn new(start: u32, end: u32, link: bool, bytes: &[u8]) -> Name {
+        Name {
+            start,
+            end,
+            link,
+            ascii: bytes.is_ascii(),
+        }
+    }
+
     fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -219,6 +261,40 @@ mod tests {
             listing.table_built(),
             "the table was built in the last rounds"
         );
+    }
+
+    #[test]
+    fn a_listing_decodes_to_the_names_it_encoded_and_refuses_any_other_bytes() {
+        let entries = [("图.png", false), ("link.png", true), ("A.png", false)];
+        let listing = Listing::from_entries(entries).unwrap();
+        let mut out = Writer::default();
+        listing.encode(&mut out);
+        let names = |l: &Listing| {
+            let mut names: Vec<(Vec<u8>, bool)> = l
+                .by_name
+                .iter()
+                .map(|n| (l.bytes_of(n).to_vec(), n.link))
+                .collect();
+            names.sort();
+            names
+        };
+        let decoded = Listing::decode(&mut Reader(&out.0)).unwrap();
+        assert_eq!(names(&decoded), names(&listing));
+        assert!(decoded.present(Path::new("unused"), OsStr::new("图.png")));
+        let case = decoded.ignoring_case(OsStr::new("a.png"));
+        assert_eq!(case, Some(OsStr::new("A.png")));
+        // Cut anywhere, or a name's end moved past the names' bytes: not a listing.
+        for cut in 0..out.0.len() {
+            assert!(
+                Listing::decode(&mut Reader(&out.0[..cut])).is_none(),
+                "{cut}"
+            );
+        }
+        let names_len = "图.pnglink.pngA.png".len() as u64;
+        let end_of_first = 8 + names_len as usize + 8 + 8;
+        let mut bad = out.0.clone();
+        bad[end_of_first..end_of_first + 8].copy_from_slice(&(names_len + 1).to_le_bytes());
+        assert!(Listing::decode(&mut Reader(&bad)).is_none());
     }
 
     #[test]

@@ -9,10 +9,15 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::index::Stamp;
 
 use listing::Listing;
+use stored::StoredListings;
 
 mod listing;
+mod stored;
 
 /// The answer for one path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +39,8 @@ pub struct Disk {
     id: u64,
     /// By the folder's path as bytes (hashing a `Path` walks its components).
     folders: Mutex<HashMap<OsString, Folder>>,
+    /// Listings kept in the cache folder from the runs before (`None`: no cache folder).
+    stored: Option<StoredListings>,
 }
 
 impl Default for Disk {
@@ -43,7 +50,66 @@ impl Default for Disk {
         Disk {
             id: DISKS.fetch_add(1, Ordering::Relaxed),
             folders: Mutex::default(),
+            stored: None,
         }
+    }
+}
+
+impl Disk {
+    /// A disk that keeps the listings it reads in the cache folder `dir` for the next runs,
+    /// and trusts those of the runs before while their folders are unchanged.
+    pub fn with_cache(dir: &Path) -> Disk {
+        Disk::with_cache_at(dir, SystemTime::now())
+    }
+
+    /// [`Disk::with_cache`] for a run that began at `now`.
+    fn with_cache_at(dir: &Path, now: SystemTime) -> Disk {
+        Disk {
+            stored: Some(StoredListings::new(dir, now)),
+            ..Disk::default()
+        }
+    }
+
+    /// Stores the listings read in this run in the cache folder (when there is one).
+    pub fn save(&self) {
+        if let Some(stored) = &self.stored {
+            stored.save();
+        }
+    }
+
+    /// The listing of `dir`: as stored by an earlier run while the folder is unchanged, else
+    /// read (and kept for the next runs).
+    fn read_listing(&self, dir: &Path) -> Option<Arc<Listing>> {
+        let Some(stored) = &self.stored else {
+            return Listing::read(dir).map(Arc::new);
+        };
+        // Stamped before it is read: see `stored`.
+        let stamp = std::fs::metadata(listable(dir)).ok().map(|m| Stamp::of(&m));
+        if let Some(stamp) = stamp
+            && let Some(listing) = stored.get(dir, stamp)
+        {
+            return Some(Arc::new(listing));
+        }
+        let listing = Arc::new(Listing::read(dir)?);
+        if let Some(stamp) = stamp {
+            stored.put(dir, stamp, &listing);
+        }
+        Some(listing)
+    }
+}
+
+/// Deletes the listings kept in the cache folder `dir` ([`Disk::with_cache`]); whether there
+/// were any.
+pub fn clear(dir: &Path) -> std::io::Result<bool> {
+    stored::clear(dir)
+}
+
+/// The folder to list for `dir` (the working folder for an empty path).
+fn listable(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
     }
 }
 
@@ -67,11 +133,9 @@ struct Folder {
 }
 
 impl Folder {
-    /// Its listing, read at the first call (`dir` is this folder).
-    fn listing(&mut self, dir: &Path) -> Option<Arc<Listing>> {
-        self.listing
-            .get_or_insert_with(|| Listing::read(dir).map(Arc::new))
-            .clone()
+    /// Its listing, read with `read` at the first call.
+    fn listing(&mut self, read: impl FnOnce() -> Option<Arc<Listing>>) -> Option<Arc<Listing>> {
+        self.listing.get_or_insert_with(read).clone()
     }
 }
 
@@ -91,7 +155,7 @@ impl Disk {
 
     /// The listing of `dir` (`None` when it cannot be read as a folder), read once.
     fn listing(&self, dir: &Path) -> Option<Arc<Listing>> {
-        self.folder(dir, |folder| folder.listing(dir))
+        self.folder(dir, |folder| folder.listing(|| self.read_listing(dir)))
     }
 
     /// Counts a lookup in `dir`; its listing when the folder is busy enough to be read whole
@@ -113,7 +177,7 @@ impl Disk {
         }
         // Read without the lock: a folder of images can hold thousands of names, and the other
         // cores would wait for them instead of answering by `stat` meanwhile.
-        let listing = Listing::read(dir).map(Arc::new);
+        let listing = self.read_listing(dir);
         self.folder(dir, |folder| {
             folder.being_read = false;
             Some(folder.listing.get_or_insert(listing).clone())
@@ -372,6 +436,91 @@ mod tests {
             );
         }
         (dir, disk)
+    }
+
+    /// Whether `name` is in `dir` for a new disk keeping its listings in `cache` (a run that
+    /// began at `now`), asked once `dir` is busy enough to be listed; the disk saves its
+    /// listings after.
+    fn cached_lookup(dir: &Path, cache: &Path, now: SystemTime, name: &str) -> Lookup {
+        let disk = Disk::with_cache_at(cache, now);
+        for _ in 0..=STATS_BEFORE_LISTING {
+            disk.lookup(&dir.join("0.png"));
+        }
+        let found = disk.lookup(&dir.join(name));
+        disk.save();
+        found
+    }
+
+    /// A folder `images` holding `0.png` in a temporary folder, and a cache folder beside it.
+    fn images_and_cache() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let (images, cache) = (dir.path().join("images"), dir.path().join("cache"));
+        std::fs::create_dir(&images).unwrap();
+        std::fs::write(images.join("0.png"), b"x").unwrap();
+        (dir, images, cache)
+    }
+
+    #[test]
+    fn a_stored_listing_is_trusted_while_its_folder_is_unchanged_and_read_again_after() {
+        let (_dir, images, cache) = images_and_cache();
+        // A run beginning well after the folder last changed stores its listing.
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(
+            cached_lookup(&images, &cache, later, "0.png"),
+            Lookup::Found
+        );
+        assert!(cache.join("folder-names").is_file());
+        // Stored with the folder's stamp, a listing holding a name the folder does not is
+        // believed: the folder was not read again.
+        let stamp = Stamp::of(&std::fs::metadata(&images).unwrap());
+        let planted = Listing::from_entries([("0.png", false), ("planted.png", false)]).unwrap();
+        let stored = StoredListings::new(&cache, later);
+        stored.put(&images, stamp, &Arc::new(planted));
+        stored.save();
+        let planted = cached_lookup(&images, &cache, later, "planted.png");
+        assert_eq!(planted, Lookup::Found);
+        // A file added changes the folder's stamp: its listing is read again, and stored.
+        std::fs::write(images.join("new.png"), b"x").unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(
+            cached_lookup(&images, &cache, later, "new.png"),
+            Lookup::Found
+        );
+        let planted = cached_lookup(&images, &cache, later, "planted.png");
+        assert_eq!(planted, Lookup::Missing);
+    }
+
+    #[test]
+    fn a_folder_changed_just_before_the_run_is_not_stored() {
+        let (_dir, images, cache) = images_and_cache();
+        let now = SystemTime::now();
+        assert_eq!(cached_lookup(&images, &cache, now, "0.png"), Lookup::Found);
+        assert!(!cache.join("folder-names").exists());
+    }
+
+    #[test]
+    fn a_damaged_listings_file_is_read_as_none_and_replaced() {
+        let (_dir, images, cache) = images_and_cache();
+        std::fs::create_dir(&cache).unwrap();
+        std::fs::write(
+            cache.join("folder-names"),
+            b"postlint folder names v1\n\xff",
+        )
+        .unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(
+            cached_lookup(&images, &cache, later, "0.png"),
+            Lookup::Found
+        );
+        assert_eq!(
+            cached_lookup(&images, &cache, later, "1.png"),
+            Lookup::Missing
+        );
+        let stamp = Stamp::of(&std::fs::metadata(&images).unwrap());
+        let listing = StoredListings::new(&cache, later)
+            .get(&images, stamp)
+            .unwrap();
+        assert!(listing.present(&images, OsStr::new("0.png")));
     }
 
     #[test]
