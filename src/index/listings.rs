@@ -222,26 +222,28 @@ fn stamp(path: &Path) -> Option<Option<Stamp>> {
     }
 }
 
+/// A path's bytes as cache files store them (`None` off Unix, where nothing is stored).
 #[cfg(unix)]
-fn path_bytes(path: &Path) -> Option<&[u8]> {
+pub(crate) fn path_bytes(path: &Path) -> Option<&[u8]> {
     use std::os::unix::ffi::OsStrExt;
     Some(path.as_os_str().as_bytes())
 }
 
 #[cfg(not(unix))]
-fn path_bytes(_: &Path) -> Option<&[u8]> {
+pub(crate) fn path_bytes(_: &Path) -> Option<&[u8]> {
     // Stamps off Unix hold no change time or inode: nothing is stored.
     None
 }
 
+/// The path [`path_bytes`] gave these bytes for.
 #[cfg(unix)]
-fn path_of(bytes: &[u8]) -> PathBuf {
+pub(crate) fn path_of(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
 }
 
 #[cfg(not(unix))]
-fn path_of(bytes: &[u8]) -> PathBuf {
+pub(crate) fn path_of(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 

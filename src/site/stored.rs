@@ -6,7 +6,8 @@
 //! its change time when its permissions do. The folder is stamped before it is read, so a change
 //! in between leaves the stored stamp older than the folder's and the next run reads it again;
 //! and a listing is stored only when both times settled before the run began, so a change in the
-//! same timestamp tick after the read cannot go unnoticed.
+//! same timestamp tick after the read cannot go unnoticed. Off Unix, where a stamp holds no
+//! change time or inode, nothing is stored (as for the collection folders' listings).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::time::SystemTime;
 
 use super::listing::Listing;
 use crate::index::Stamp;
+use crate::index::listings::{path_bytes, path_of};
 use crate::index::skeleton::{Reader, Writer};
 
 /// The listings' file in the cache folder.
@@ -93,7 +95,11 @@ impl StoredListings {
         out.0.extend_from_slice(MAGIC);
         out.u64(folders.len() as u64);
         for (folder, stamp, bytes) in &folders {
-            out.bytes(folder.as_os_str().as_encoded_bytes());
+            // Off Unix nothing is stored, as for the collection folders' listings.
+            let Some(folder) = path_bytes(folder) else {
+                return;
+            };
+            out.bytes(folder);
             stamp.write(&mut out);
             out.bytes(bytes);
         }
@@ -119,23 +125,9 @@ fn decode(bytes: &[u8]) -> Option<HashMap<PathBuf, (Stamp, Vec<u8>)>> {
     let count = input.count()?;
     let mut folders = HashMap::with_capacity(count);
     for _ in 0..count {
-        let folder = path(input.bytes()?)?;
+        let folder = path_of(input.bytes()?);
         let stamp = Stamp::read(&mut input)?;
         folders.insert(folder, (stamp, input.bytes()?.to_vec()));
     }
     input.0.is_empty().then_some(folders)
-}
-
-/// The path whose bytes [`StoredListings::save`] wrote (off Unix only UTF-8 ones: a path's
-/// bytes there are not any bytes).
-fn path(bytes: &[u8]) -> Option<PathBuf> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
-    }
-    #[cfg(not(unix))]
-    {
-        std::str::from_utf8(bytes).ok().map(PathBuf::from)
-    }
 }
