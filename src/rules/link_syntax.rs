@@ -9,7 +9,7 @@ use regex::Regex;
 use super::{BodyContext, Rule, declare_rule};
 use crate::config::did_you_mean;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity, Span};
-use crate::post::body::{LinkKind, normalize_label};
+use crate::post::body::{Link, LinkKind, normalize_label};
 use crate::urls::{self, Gravity};
 
 declare_rule! {
@@ -52,14 +52,41 @@ struct Hints {
 }
 
 impl Hints {
-    fn of(text: &[u8]) -> Hints {
+    /// The hints in `text`, a body starting at byte `offset` of the file whose `links` (in
+    /// source order) the parser found.
+    fn of(text: &[u8], offset: usize, links: &[Link]) -> Hints {
         let mut hints = Hints::default();
+        // Where the links starting with `[` or `![` so far end, at most: a `](` before that
+        // lies inside one of them, and a match through it would start inside it too (its `[`
+        // comes after the link's own), which the rule skips. Scanning the destination of every
+        // link of every post was most of this rule's time.
+        let mut bracketed = links
+            .iter()
+            .filter(|l| {
+                !matches!(
+                    l.kind,
+                    LinkKind::Autolink | LinkKind::Email | LinkKind::Html
+                )
+            })
+            .map(|l| {
+                (
+                    l.span.start.saturating_sub(offset),
+                    l.span.end.saturating_sub(offset),
+                )
+            })
+            .peekable();
+        let mut inside_until = 0;
         for at in memchr::memchr2_iter(b']', b')', text) {
             match (text[at], text.get(at + 1)) {
                 (b')', Some(b'[')) => hints.reversed.push(at),
                 (b']', Some(b' ' | b'\t')) => hints.spaced.push(at),
-                (b']', Some(b'(')) if space_after_destination(&text[at + 2..]) => {
-                    hints.space_in_url.push(at);
+                (b']', Some(b'(')) => {
+                    while let Some((_, end)) = bracketed.next_if(|&(start, _)| start <= at) {
+                        inside_until = inside_until.max(end);
+                    }
+                    if at >= inside_until && space_after_destination(&text[at + 2..]) {
+                        hints.space_in_url.push(at);
+                    }
                 }
                 _ => {}
             }
@@ -95,7 +122,7 @@ impl Rule for LinkSyntax {
             let start = body.span.start + line;
             Span::new(start + m.start(), start + m.end())
         };
-        let hints = Hints::of(text.as_bytes());
+        let hints = Hints::of(text.as_bytes(), body.span.start, &body.links);
         // A line of a code block (or a comment): every match on it would be skipped.
         let hidden = |start: usize, end: usize| {
             let line = Span::new(body.span.start + start, body.span.start + end);
@@ -316,7 +343,7 @@ mod tests {
                         if SPACE_IN_URL.is_match(&text) {
                             matched += 1;
                             assert!(
-                                !Hints::of(text.as_bytes()).space_in_url.is_empty(),
+                                !Hints::of(text.as_bytes(), 0, &[]).space_in_url.is_empty(),
                                 "{text:?}"
                             );
                         }
@@ -326,10 +353,64 @@ mod tests {
         }
         assert!(matched > 100, "{matched}");
         assert!(
-            Hints::of(b"[a](https://a.b/c) and [b](x)")
+            Hints::of(b"[a](https://a.b/c) and [b](x)", 0, &[])
                 .space_in_url
                 .is_empty()
         );
-        assert_eq!(Hints::of(b"[a](https://a.b/c d)").space_in_url, [2]);
+        assert_eq!(Hints::of(b"[a](https://a.b/c d)", 0, &[]).space_in_url, [2]);
+    }
+
+    #[test]
+    fn the_space_hint_skips_only_what_links_hold() {
+        // Every match starting outside the parser's links keeps a hint at its `](`; the links'
+        // own destinations are not scanned.
+        let pieces = [
+            "[a]",
+            "[",
+            "]",
+            "![i]",
+            "(",
+            ")",
+            "](",
+            "x y",
+            "<https://a.b/c>",
+            " ",
+            "\"t\"",
+        ];
+        let mut kept = 0;
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}[t](https://a.b/c {c}) [u](v){a}](w x)");
+                    let post =
+                        crate::post::Post::parse_with("a.md", &text, crate::post::Depth::Full);
+                    let hints = Hints::of(text.as_bytes(), 0, &post.body.links);
+                    for m in SPACE_IN_URL.captures_iter(&text) {
+                        let start = m.get(0).unwrap().start();
+                        if post
+                            .body
+                            .links
+                            .iter()
+                            .any(|l| l.span.start <= start && start < l.span.end)
+                        {
+                            continue;
+                        }
+                        kept += 1;
+                        let bracket = m.get(2).unwrap().start() - 2;
+                        assert!(
+                            hints.space_in_url.contains(&bracket),
+                            "{text:?} at {bracket}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(kept > 100, "{kept}");
+        let text = "[a](https://a.b/c \"t\") [b](c d)";
+        let post = crate::post::Post::parse_with("a.md", text, crate::post::Depth::Full);
+        assert_eq!(
+            Hints::of(text.as_bytes(), 0, &post.body.links).space_in_url,
+            [25]
+        );
     }
 }

@@ -32,6 +32,11 @@ impl Rule for ReferenceDuplicate {
     fn check_body(&self, ctx: &BodyContext<'_>, out: &mut Vec<Diagnostic>) {
         let post = ctx.post;
         let body = post.body.span;
+        // A second definition needs a first, which the parser keeps: without one, lines shaped
+        // like definitions are paragraph text (a definition cannot interrupt a paragraph).
+        if post.body.ref_defs.is_empty() {
+            return;
+        }
         let text = &post.source[body.range()];
         let mut hints = HINT.find_iter(text.as_bytes());
         let (Some(first), Some(second)) = (hints.next(), hints.next()) else {
@@ -71,5 +76,39 @@ impl Rule for ReferenceDuplicate {
                 ),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::post::{Depth, Post};
+    use crate::schema::Preset;
+    use crate::settings::Settings;
+
+    fn found(text: &str) -> Vec<Diagnostic> {
+        let post = Post::parse_with("a.md", text, Depth::Full);
+        let settings = Settings::in_memory(&Default::default());
+        let disk = crate::site::Disk::default();
+        let mut out = Vec::new();
+        ReferenceDuplicate.check_body(
+            &BodyContext::new(&post, Preset::Generic, &settings, &disk),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn a_label_defined_again_is_reported_at_its_second_definition() {
+        let found = found("See [a].\n\n[a]: https://a.cn\n[A]: https://b.cn\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "reference `[A]` is defined twice");
+        assert_eq!(found[0].span, Span::new(28, 32));
+    }
+
+    #[test]
+    fn lines_shaped_like_definitions_inside_a_paragraph_are_text() {
+        // Neither line defines anything: a definition cannot interrupt a paragraph.
+        assert!(found("Some text\n[a]: https://a.cn\n[a]: https://b.cn\n").is_empty());
     }
 }
