@@ -279,6 +279,19 @@ mod tests {
             assert!(!plain_host(host), "{host}");
         }
         assert!(plain_host("kimi.moonshot.cn/"));
+        for host in ["A.COM#x", "a.b-c.com?x", "a", "x.y/z:1@w"] {
+            assert!(plain_host(host), "{host}");
+        }
+        for host in [
+            "a.1com",
+            "a.com.",
+            ".a.com",
+            "a.xn--p1ai/",
+            "a.com:443/",
+            "例子.cn",
+        ] {
+            assert!(!plain_host(host), "{host}");
+        }
     }
 
     fn message(url: &str) -> Option<String> {

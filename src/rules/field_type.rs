@@ -217,17 +217,17 @@ fn looks_like_date(text: &str) -> bool {
     let mut parts = text.splitn(3, '-');
     let year = parts.next().unwrap_or_default();
     let month = parts.next().unwrap_or_default();
-    let day: String = parts
+    let day_digits = parts
         .next()
         .unwrap_or_default()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
     year.len() == 4
         && year.bytes().all(|b| b.is_ascii_digit())
         && (1..=2).contains(&month.len())
         && month.bytes().all(|b| b.is_ascii_digit())
-        && (1..=2).contains(&day.len())
+        && (1..=2).contains(&day_digits)
 }
 
 /// Why `text` is not an absolute http(s) URL (or, when `path_ok`, a path).

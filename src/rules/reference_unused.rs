@@ -2,7 +2,7 @@
 
 use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::post::body::normalize_label;
+use crate::post::body::{normalize_label, same_label};
 
 declare_rule! {
     /// Reports `[label]: url` lines that no `[text][label]`, `[label][]` or `[label]` refers to.
@@ -21,16 +21,26 @@ impl Rule for ReferenceUnused {
         if body.ref_defs.is_empty() {
             return;
         }
-        // Sorted, not hashed: a post holds a few references.
-        let mut used: Vec<String> = body
-            .links
-            .iter()
-            .filter(|l| !l.reference.is_empty())
-            .map(|l| normalize_label(&l.reference))
-            .collect();
-        used.sort_unstable();
+        let references = || {
+            body.links
+                .iter()
+                .filter(|l| !l.reference.is_empty())
+                .map(|l| l.reference.as_str())
+        };
+        // A post holds a few references: compared pair by pair, without building their normal
+        // forms; many are sorted and searched instead.
+        let used: Option<Vec<String>> =
+            (references().count() * body.ref_defs.len() > 64).then(|| {
+                let mut used: Vec<String> = references().map(normalize_label).collect();
+                used.sort_unstable();
+                used
+            });
         for def in &body.ref_defs {
-            if used.binary_search(&normalize_label(&def.label)).is_err() {
+            let is_used = match &used {
+                Some(used) => used.binary_search(&normalize_label(&def.label)).is_ok(),
+                None => references().any(|r| same_label(r, &def.label)),
+            };
+            if !is_used {
                 out.push(
                     Diagnostic::new(
                         &Self::META,
@@ -42,5 +52,40 @@ impl Rule for ReferenceUnused {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::post::{Depth, Post};
+    use crate::schema::Preset;
+    use crate::settings::Settings;
+
+    fn unused(text: &str) -> Vec<String> {
+        let post = Post::parse_with("a.md", text, Depth::Full);
+        let settings = Settings::in_memory(&Default::default());
+        let disk = crate::site::Disk::default();
+        let mut out = Vec::new();
+        ReferenceUnused.check_body(
+            &BodyContext::new(&post, Preset::Generic, &settings, &disk),
+            &mut out,
+        );
+        out.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn labels_match_ignoring_case_and_spacing_however_many_there_are() {
+        let few = "[a][Foo  Bar]\n\n[foo bar]: https://a.cn\n[baz]: https://b.cn\n";
+        assert_eq!(unused(few), ["reference `[baz]` is defined but never used"]);
+        // Past 64 pairs the labels are sorted and searched: the same answers.
+        let mut many: String = (0..9).map(|i| format!("[t][L{i}] ")).collect();
+        many.push_str("\n\n");
+        many.extend((0..9).map(|i| format!("[l{i}]: https://a.cn/{i}\n")));
+        many.push_str("[ΟΔΟΣ]: https://c.cn\n");
+        assert_eq!(
+            unused(&many),
+            ["reference `[ΟΔΟΣ]` is defined but never used"]
+        );
     }
 }
