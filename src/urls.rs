@@ -131,24 +131,26 @@ pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 /// `link-syntax` (after the host, the parser encodes rather than fails).
 fn plain_host(after_slashes: &str) -> bool {
     // One pass over the bytes up to the end of the host, a table lookup each: this runs for
-    // every link of every post.
+    // every link of every post. A letter, digit or `-` is one test that nearly always goes the
+    // same way; a `match` over the four kinds became a jump per byte, mispredicted at dots.
     let bytes = after_slashes.as_bytes();
     let mut label_start = 0;
     let mut end = bytes.len();
     for (i, &b) in bytes.iter().enumerate() {
-        match HOST_BYTES[usize::from(b)] {
-            HostByte::Label => {}
-            HostByte::Dot => {
-                if !plain_label(&bytes[label_start..i]) {
-                    return false;
-                }
-                label_start = i + 1;
+        let kind = HOST_BYTES[usize::from(b)];
+        if kind == HostByte::Label {
+            continue;
+        }
+        if kind == HostByte::Dot {
+            if !plain_label(&bytes[label_start..i]) {
+                return false;
             }
-            HostByte::End => {
-                end = i;
-                break;
-            }
-            HostByte::Other => return false,
+            label_start = i + 1;
+        } else if kind == HostByte::End {
+            end = i;
+            break;
+        } else {
+            return false;
         }
     }
     let last = &bytes[label_start..end];
@@ -156,7 +158,7 @@ fn plain_host(after_slashes: &str) -> bool {
 }
 
 /// What a byte is to [`plain_host`].
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum HostByte {
     /// A letter, digit or `-`.
     Label,

@@ -56,43 +56,65 @@ impl Hints {
     /// source order) the parser found.
     fn of(text: &[u8], offset: usize, links: &[Link]) -> Hints {
         let mut hints = Hints::default();
-        // Where the links starting with `[` or `![` so far end, at most: a `](` before that
-        // lies inside one of them, and a match through it would start inside it too (its `[`
-        // comes after the link's own), which the rule skips. Scanning the destination of every
-        // link of every post was most of this rule's time.
-        let mut bracketed = links
-            .iter()
-            .filter(|l| {
-                !matches!(
-                    l.kind,
-                    LinkKind::Autolink | LinkKind::Email | LinkKind::Html
-                )
-            })
-            .map(|l| {
-                (
-                    l.span.start.saturating_sub(offset),
-                    l.span.end.saturating_sub(offset),
-                )
-            })
-            .peekable();
-        let mut inside_until = 0;
-        for at in memchr::memchr2_iter(b']', b')', text) {
+        let mut from = 0;
+        for (start, end) in bracketed_runs(links, offset) {
+            hints.scan(text, from, start.min(text.len()));
+            // A link's last byte may close a `(url)` that a `[` follows.
+            from = from.max(end.saturating_sub(1));
+        }
+        hints.scan(text, from, text.len());
+        hints
+    }
+
+    /// Adds the hints at the `]` and `)` of `text[from..to]` (the bytes after them may lie
+    /// past `to`).
+    fn scan(&mut self, text: &[u8], from: usize, to: usize) {
+        let Some(region) = text.get(from..to) else {
+            return;
+        };
+        for at in memchr::memchr2_iter(b']', b')', region).map(|at| from + at) {
             match (text[at], text.get(at + 1)) {
-                (b')', Some(b'[')) => hints.reversed.push(at),
-                (b']', Some(b' ' | b'\t')) => hints.spaced.push(at),
-                (b']', Some(b'(')) => {
-                    while let Some((_, end)) = bracketed.next_if(|&(start, _)| start <= at) {
-                        inside_until = inside_until.max(end);
-                    }
-                    if at >= inside_until && space_after_destination(&text[at + 2..]) {
-                        hints.space_in_url.push(at);
-                    }
+                (b')', Some(b'[')) => self.reversed.push(at),
+                (b']', Some(b' ' | b'\t')) => self.spaced.push(at),
+                (b']', Some(b'(')) if space_after_destination(&text[at + 2..]) => {
+                    self.space_in_url.push(at);
                 }
                 _ => {}
             }
         }
-        hints
     }
+}
+
+/// The stretches of a body (starting at byte `offset` of its file) that links starting with
+/// `[` or `![` cover, overlapping links joined, in order: no hint inside one but at its last
+/// byte can lead to a finding. A match through a `]` inside a link starts at a `[` inside it
+/// too (the link's own `[` lies before), and so does the link text a `)[` inside it leads to;
+/// the rule skips both. Scanning every link's destination was most of this rule's time.
+fn bracketed_runs(links: &[Link], offset: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut spans = links
+        .iter()
+        .filter(|l| {
+            !matches!(
+                l.kind,
+                LinkKind::Autolink | LinkKind::Email | LinkKind::Html
+            )
+        })
+        .map(move |l| {
+            (
+                l.span.start.saturating_sub(offset),
+                l.span.end.saturating_sub(offset),
+            )
+        })
+        .peekable();
+    std::iter::from_fn(move || {
+        let (start, mut end) = spans.next()?;
+        // Links come in order of their starts; one starting inside another (an image in a
+        // link's text) joins it.
+        while let Some((_, next_end)) = spans.next_if(|&(next_start, _)| next_start < end) {
+            end = end.max(next_end);
+        }
+        Some((start, end))
+    })
 }
 
 /// Whether `rest` starts with a destination (no brackets, `<>` or white space) and a space or tab.
@@ -361,8 +383,8 @@ mod tests {
     }
 
     #[test]
-    fn the_space_hint_skips_only_what_links_hold() {
-        // Every match starting outside the parser's links keeps a hint at its `](`; the links'
+    fn the_hints_skip_only_what_links_hold() {
+        // Every match the rule would not skip for lying in a link keeps its hint; the links'
         // own destinations are not scanned.
         let pieces = [
             "[a]",
@@ -376,36 +398,43 @@ mod tests {
             "<https://a.b/c>",
             " ",
             "\"t\"",
+            "[b](c)",
         ];
-        let mut kept = 0;
+        let mut kept = [0; 3];
         for a in pieces {
             for b in pieces {
                 for c in pieces {
-                    let text = format!("{a}{b}[t](https://a.b/c {c}) [u](v){a}](w x)");
+                    let text = format!("{a}{b}[t](https://a.b/c {c}) [u](v){a}](w x){b}[d] (e){c}");
                     let post =
                         crate::post::Post::parse_with("a.md", &text, crate::post::Depth::Full);
-                    let hints = Hints::of(text.as_bytes(), 0, &post.body.links);
-                    for m in SPACE_IN_URL.captures_iter(&text) {
-                        let start = m.get(0).unwrap().start();
-                        if post
-                            .body
-                            .links
-                            .iter()
-                            .any(|l| l.span.start <= start && start < l.span.end)
-                        {
-                            continue;
+                    let links = &post.body.links;
+                    let in_link =
+                        |at: usize| links.iter().any(|l| l.span.start <= at && at < l.span.end);
+                    let hints = Hints::of(text.as_bytes(), 0, links);
+                    let cases = [
+                        (&REVERSED, &hints.reversed, 2),
+                        (&SPACED, &hints.spaced, 0),
+                        (&SPACE_IN_URL, &hints.space_in_url, 0),
+                    ];
+                    for (kind, (regex, found, skip_by)) in cases.into_iter().enumerate() {
+                        for m in regex.captures_iter(&text) {
+                            if in_link(m.get(skip_by).unwrap().start()) {
+                                continue;
+                            }
+                            kept[kind] += 1;
+                            // `)` before `[url]`; `]` after the text; `]` before `(url`.
+                            let hint = match kind {
+                                0 => m.get(2).unwrap().start() - 2,
+                                1 => m.get(1).unwrap().end(),
+                                _ => m.get(2).unwrap().start() - 2,
+                            };
+                            assert!(found.contains(&hint), "{text:?}: pattern {kind} at {hint}");
                         }
-                        kept += 1;
-                        let bracket = m.get(2).unwrap().start() - 2;
-                        assert!(
-                            hints.space_in_url.contains(&bracket),
-                            "{text:?} at {bracket}"
-                        );
                     }
                 }
             }
         }
-        assert!(kept > 100, "{kept}");
+        assert!(kept.iter().all(|&k| k > 100), "{kept:?}");
         let text = "[a](https://a.b/c \"t\") [b](c d)";
         let post = crate::post::Post::parse_with("a.md", text, crate::post::Depth::Full);
         assert_eq!(
