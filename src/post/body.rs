@@ -307,7 +307,13 @@ pub fn same_label(a: &str, b: &str) -> bool {
     if !(a.is_ascii() && b.is_ascii()) {
         return normalize_label(a) == normalize_label(b);
     }
-    let (mut a, mut b) = (a.split_whitespace(), b.split_whitespace());
+    // White space as `str::split_whitespace` sees it, in ASCII: tab, LF, VT, FF, CR, space.
+    fn words(s: &str) -> impl Iterator<Item = &[u8]> {
+        s.as_bytes()
+            .split(|b| matches!(b, b'\t'..=b'\r' | b' '))
+            .filter(|w| !w.is_empty())
+    }
+    let (mut a, mut b) = (words(a), words(b));
     loop {
         match (a.next(), b.next()) {
             (None, None) => return true,
