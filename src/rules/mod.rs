@@ -364,6 +364,20 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     all().iter().map(|r| r.meta().name)
 }
 
+/// The findings of `rule`'s body check on a post of `text` (no settings, the disk as it is).
+#[cfg(test)]
+pub(crate) fn body_findings(rule: &dyn Rule, text: &str) -> Vec<Diagnostic> {
+    let post = Post::parse_with("a.md", text, crate::post::Depth::Full);
+    let settings = Settings::in_memory(&Default::default());
+    let disk = crate::site::Disk::default();
+    let mut out = Vec::new();
+    rule.check_body(
+        &BodyContext::new(&post, Preset::Generic, &settings, &disk),
+        &mut out,
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

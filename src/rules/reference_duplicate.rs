@@ -82,20 +82,9 @@ impl Rule for ReferenceDuplicate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::post::{Depth, Post};
-    use crate::schema::Preset;
-    use crate::settings::Settings;
 
     fn found(text: &str) -> Vec<Diagnostic> {
-        let post = Post::parse_with("a.md", text, Depth::Full);
-        let settings = Settings::in_memory(&Default::default());
-        let disk = crate::site::Disk::default();
-        let mut out = Vec::new();
-        ReferenceDuplicate.check_body(
-            &BodyContext::new(&post, Preset::Generic, &settings, &disk),
-            &mut out,
-        );
-        out
+        crate::rules::body_findings(&ReferenceDuplicate, text)
     }
 
     #[test]

@@ -58,20 +58,10 @@ impl Rule for ReferenceUnused {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::post::{Depth, Post};
-    use crate::schema::Preset;
-    use crate::settings::Settings;
 
     fn unused(text: &str) -> Vec<String> {
-        let post = Post::parse_with("a.md", text, Depth::Full);
-        let settings = Settings::in_memory(&Default::default());
-        let disk = crate::site::Disk::default();
-        let mut out = Vec::new();
-        ReferenceUnused.check_body(
-            &BodyContext::new(&post, Preset::Generic, &settings, &disk),
-            &mut out,
-        );
-        out.into_iter().map(|d| d.message).collect()
+        let found = crate::rules::body_findings(&ReferenceUnused, text);
+        found.into_iter().map(|d| d.message).collect()
     }
 
     #[test]
