@@ -146,6 +146,11 @@ fn catalogue() -> Vec<Case> {
     let links: String = (0..100_000)
         .map(|i| format!("[l{i}](https://example.com/{i}) "))
         .collect();
+    let references: String = (0..20_000)
+        .map(|i| format!("[t][Label {i}] "))
+        .chain(std::iter::once("\n".to_owned()))
+        .chain((0..20_000).map(|i| format!("\n[label  {i}]: https://example.com/{i}")))
+        .collect();
     vec![
         Case { name: "binary", files: vec![("a.md", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())], exit: 1, rule: Some("file-encoding") },
         Case { name: "invalid UTF-8 in the front matter", files: vec![("a.md", b"---\ntitle: \xff\n---\n".to_vec())], exit: 1, rule: Some("file-encoding") },
@@ -155,6 +160,9 @@ fn catalogue() -> Vec<Case> {
         Case { name: "10 MB never closed", files: vec![("a.md", ten_mb)], exit: 1, rule: Some("frontmatter-syntax") },
         Case { name: "20 MB single line", files: vec![("a.md", fm(&"词".repeat(7_000_000)))], exit: 0, rule: None },
         Case { name: "100 000 links", files: vec![("a.md", fm(&links))], exit: 0, rule: None },
+        // Each reference's label looked for among the definitions, and each definition's among
+        // the references: pair by pair this took seconds.
+        Case { name: "20 000 references and their definitions", files: vec![("a.md", fm(&references))], exit: 0, rule: None },
         // Every `#` a heading could start at, none at a line's start: the cut's heading search
         // once went back to the line's start from each (seconds for a megabyte).
         Case { name: "a 1 MB line of `#`", files: vec![("a.md", fm(&format!("x{}", "#".repeat(1_000_000))))], exit: 0, rule: None },
@@ -183,7 +191,7 @@ fn the_hostile_catalogue_ends_quickly_with_documented_exit_codes() {
             &[
                 "--offline",
                 "--select",
-                "file-encoding,frontmatter-syntax,slug-format,link-syntax",
+                "file-encoding,frontmatter-syntax,slug-format,link-syntax,reference-unused",
             ],
             case.exit,
             case.name,

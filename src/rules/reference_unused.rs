@@ -2,7 +2,7 @@
 
 use super::{BodyContext, Rule, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::post::body::{normalize_label, same_label};
+use crate::post::body::LabelIndex;
 
 declare_rule! {
     /// Reports `[label]: url` lines that no `[text][label]`, `[label][]` or `[label]` refers to.
@@ -21,26 +21,11 @@ impl Rule for ReferenceUnused {
         if body.ref_defs.is_empty() {
             return;
         }
-        let references = || {
-            body.links
-                .iter()
-                .filter(|l| !l.reference.is_empty())
-                .map(|l| l.reference.as_str())
-        };
-        // A post holds a few references: compared pair by pair, without building their normal
-        // forms; many are sorted and searched instead.
-        let used: Option<Vec<String>> =
-            (references().count() * body.ref_defs.len() > 64).then(|| {
-                let mut used: Vec<String> = references().map(normalize_label).collect();
-                used.sort_unstable();
-                used
-            });
+        // The links, by their reference labels (other links have none, which match nothing).
+        let links = &body.links;
+        let references = LabelIndex::new(links.len(), |i| &links[i].reference, body.ref_defs.len());
         for def in &body.ref_defs {
-            let is_used = match &used {
-                Some(used) => used.binary_search(&normalize_label(&def.label)).is_ok(),
-                None => references().any(|r| same_label(r, &def.label)),
-            };
-            if !is_used {
+            if references.find(&def.label).is_none() {
                 out.push(
                     Diagnostic::new(
                         &Self::META,
